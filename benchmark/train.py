@@ -1,0 +1,124 @@
+"""One training run from a `TrainConfig`: data -> views -> JepaTrainer -> a run directory.
+
+Every input is checked (config, task, model name, every data line, the output directory) before
+anything is written. The run is written into `OUT.partial/` and renamed to `OUT` only when training
+finished, so `OUT` never holds half a run.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import torch
+
+from benchmark.config import ConfigError, TrainConfig
+from benchmark.models import PREDICTOR_TOKENS, apply_lora, load_model_and_tokenizer, resolve_model_source
+from benchmark.packing import Collator
+from benchmark.provenance import provenance
+from benchmark.trainer import JepaTrainer, JsonlLogCallback
+from benchmark.views import ViewBuilder
+from tasks import get_task, load_split
+
+
+class OutputExistsError(FileExistsError):
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class ListDataset(torch.utils.data.Dataset):
+    def __init__(self, items: list[dict]):
+        self.items = items
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int) -> dict:
+        return self.items[i]
+
+
+def check_output_dir(out: str | None, overwrite: bool) -> Path:
+    if not out:
+        raise ConfigError("an output directory is required (--out DIR)")
+    path = Path(out)
+    if path.exists() and (not path.is_dir() or any(path.iterdir())) and not overwrite:
+        raise OutputExistsError(f"output directory {path} exists and is not empty: pass --overwrite or choose another --out")
+    return path
+
+
+def view_builder(cfg: TrainConfig, tok) -> ViewBuilder:
+    return ViewBuilder(tok, predictors=cfg.predictors, front_pred=cfg.front_pred, reverse_pred=cfg.reverse_pred,
+                       label_mode=cfg.label_mode, last_token=cfg.last_token, plain=cfg.plain,
+                       max_length=cfg.max_length, with_views=cfg.objective == "jepa")
+
+
+def training_arguments(cfg: TrainConfig, output_dir: Path, progress: bool):
+    from transformers import TrainingArguments
+
+    return TrainingArguments(
+        output_dir=str(output_dir), per_device_train_batch_size=cfg.batch_size,
+        gradient_accumulation_steps=cfg.grad_accum, learning_rate=cfg.lr, num_train_epochs=cfg.epochs,
+        lr_scheduler_type="linear", warmup_steps=cfg.warmup_steps, weight_decay=cfg.weight_decay,
+        max_grad_norm=cfg.max_grad_norm, seed=cfg.seed, data_seed=cfg.seed, logging_steps=cfg.logging_steps,
+        save_strategy="no", report_to="none", bf16=cfg.bf16, use_cpu=not torch.cuda.is_available(),
+        dataloader_drop_last=True,  # the authors drop the last incomplete batch
+        remove_unused_columns=False, disable_tqdm=not progress,
+        activation_checkpointing=cfg.gradient_checkpointing,
+        activation_checkpointing_kwargs={"use_reentrant": False},  # safe with DDP and several forwards
+    )
+
+
+def prepare(cfg: TrainConfig):
+    """Validate everything and build model, tokenizer and tokenised data; writes nothing."""
+    cfg = cfg.resolved().validate()
+    task = get_task(cfg.task)
+    resolve_model_source(cfg.model)
+    examples = load_split(task, "train", cfg.data_dir, cfg.limit_train)
+    model, tok = load_model_and_tokenizer(cfg.model, pretrain=cfg.pretrain, seed=cfg.seed, plain=cfg.plain)
+    builder = view_builder(cfg, tok)
+    items = [builder.build(e).to_dict() for e in examples]
+    if cfg.lora:
+        pred_ids = tok.convert_tokens_to_ids(list(PREDICTOR_TOKENS)) if cfg.train_predictor_tokens else None
+        model = apply_lora(model, rank=cfg.lora_rank, dropout=cfg.lora_dropout, trainable_token_ids=pred_ids)
+    return cfg, task, model, tok, items
+
+
+def make_trainer(cfg: TrainConfig, model, tok, items: list[dict], output_dir: Path, progress: bool = True,
+                 callbacks=()) -> JepaTrainer:
+    collator = Collator(tok.pad_token_id, mode=cfg.compute_mode, padding_side=cfg.padding_side,
+                        with_views=cfg.objective == "jepa",
+                        pad_to=cfg.max_length if cfg.pad_to_max_length else None)
+    return JepaTrainer(model=model, args=training_arguments(cfg, output_dir, progress), train_dataset=ListDataset(items),
+                       data_collator=collator, processing_class=tok, run_config=cfg, pad_id=tok.pad_token_id,
+                       callbacks=list(callbacks))
+
+
+def train(cfg: TrainConfig, *, overwrite: bool = False, progress: bool = True) -> Path:
+    out = check_output_dir(cfg.out, overwrite)
+    cfg, task, model, tok, items = prepare(cfg)
+    partial = out.with_name(out.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    record = {"config": cfg.to_dict(), "run_hash": cfg.run_hash(),
+              "task": {"name": task.name, "version": task.version, "files": task.files},
+              "n_train": len(items), "n_truncated": sum(i["truncated"] for i in items),
+              "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
+              **provenance()}
+    (partial / "config.json").write_text(json.dumps(record, indent=2) + "\n")
+    trainer = make_trainer(cfg, model, tok, items, partial / "trainer", progress,
+                           callbacks=[JsonlLogCallback(partial / "train_log.jsonl")])
+    started = time.time()
+    trainer.train()
+    record["wall_seconds"] = round(time.time() - started, 2)
+    record["optimizer_steps"] = trainer.state.global_step
+    (partial / "config.json").write_text(json.dumps(record, indent=2) + "\n")
+    shutil.rmtree(partial / "trainer", ignore_errors=True)
+    if cfg.save_model:
+        trainer.save_model(str(partial / "model"))
+        tok.save_pretrained(str(partial / "model"))
+    if out.exists():
+        shutil.rmtree(out)
+    os.replace(partial, out)
+    return out

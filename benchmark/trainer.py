@@ -1,0 +1,106 @@
+"""A thin `transformers.Trainer` subclass: the LLM-JEPA / STP loss on the one shared training path.
+
+total = gamma * LM + lambda * extra term (paper eq. 2). Regular fine-tuning is this same class with the
+extra term off. Normalisation is the same for every objective and independent of the accumulation
+split: the LM term is divided by the labelled tokens of the whole accumulation window (what stock
+Trainer does for regular fine-tuning), the extra term by the examples of the window.
+"""
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import torch
+from transformers import Trainer, TrainerCallback
+
+from benchmark.config import TrainConfig
+from benchmark.packing import IGNORE, only_full_segments
+from benchmark.step import loss_parts
+
+
+class JepaTrainer(Trainer):
+    # compute_loss returns a loss already normalised over the accumulation window: Trainer must not
+    # divide it again (the authors' code is scaled by grad_accum on the JEPA path only: upstream.md §3).
+    loss_is_scaled_for_ga = True
+
+    def __init__(self, *args, run_config: TrainConfig, pad_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.run_config = run_config
+        self.pad_id = pad_id
+        self._dropout_rng = random.Random(run_config.seed)  # loss-dropout draws, one per micro-batch
+        self._tube_generator = torch.Generator().manual_seed(run_config.seed)  # STP span draws
+        self._window = None  # (labelled tokens, examples) of the current accumulation window
+        self._sums: dict[str, float] = {}
+
+    # ------------------------------------------------------------------ normalisation
+    def get_batch_samples(self, epoch_iterator, num_batches, device):
+        batch_samples, num_items = super().get_batch_samples(epoch_iterator, num_batches, device)
+        tokens = sum(int((b["shift_labels"] != IGNORE).sum()) for b in batch_samples)
+        examples = sum(int(b["num_examples"]) for b in batch_samples)
+        if self.args.world_size > 1:  # every process normalises by the global counts
+            counts = self.accelerator.gather(torch.tensor([tokens, examples], device=device).unsqueeze(0))
+            tokens, examples = (int(x) for x in counts.sum(0))
+        self._window = (max(tokens, 1), max(examples, 1))
+        return batch_samples, num_items
+
+    def _aux_on(self) -> bool:
+        cfg = self.run_config
+        if cfg.objective == "regular" or cfg.lbd == 0:
+            return False
+        if not self.model.training or cfg.jepa_ratio >= 1.0:
+            return True
+        return self._dropout_rng.random() < cfg.jepa_ratio  # random JEPA-loss dropout (paper §5.2)
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        cfg = self.run_config
+        use_aux = self._aux_on()
+        if cfg.objective == "jepa" and not use_aux and "source_index" in inputs:
+            inputs = only_full_segments(inputs, cfg.compute_mode, cfg.padding_side, self.pad_id)
+        lm_head = self.accelerator.unwrap_model(model).get_output_embeddings()
+        parts = loss_parts(model, lm_head, inputs, mode=cfg.compute_mode, objective=cfg.objective,
+                           use_aux=use_aux, distance=cfg.distance, temperature=cfg.infonce_temperature,
+                           tube_generator=self._tube_generator)
+        tokens, examples = self._window or (max(parts.lm_count, 1), max(int(inputs["num_examples"]), 1))
+        loss = cfg.gamma * parts.lm_sum / tokens
+        if parts.aux_sum is not None:
+            loss = loss + cfg.lbd * parts.aux_sum / examples
+        if self.args.world_size > 1:  # DDP averages gradients over processes; the counts were global
+            loss = loss * self.args.world_size
+        self._record(parts)
+        return (loss, None) if return_outputs else loss
+
+    # ------------------------------------------------------------------ logging
+    def _record(self, parts) -> None:
+        s = self._sums
+        s["lm_sum"] = s.get("lm_sum", 0.0) + float(parts.lm_sum.detach())
+        s["lm_count"] = s.get("lm_count", 0) + parts.lm_count
+        if parts.aux_sum is not None:
+            s["aux_sum"] = s.get("aux_sum", 0.0) + float(parts.aux_sum.detach())
+            s["aux_count"] = s.get("aux_count", 0) + parts.aux_count
+        if parts.cos_sum is not None:
+            s["cos_sum"] = s.get("cos_sum", 0.0) + float(parts.cos_sum.detach())
+
+    def log(self, logs: dict, *args, **kwargs) -> None:
+        s, self._sums = self._sums, {}
+        if "loss" in logs and s.get("lm_count"):
+            logs["lm_loss"] = s["lm_sum"] / s["lm_count"]  # mean token CE since the last log
+            if s.get("aux_count"):
+                name = "stp_loss" if self.run_config.objective == "stp" else "jepa_loss"
+                logs[name] = s["aux_sum"] / s["aux_count"]
+                if "cos_sum" in s:
+                    logs["cosine"] = s["cos_sum"] / s["aux_count"]
+        super().log(logs, *args, **kwargs)
+
+
+class JsonlLogCallback(TrainerCallback):
+    """Appends every log record (step, epoch, losses) to a JSON-lines file as it happens."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if state.is_world_process_zero and logs:
+            record = {"step": state.global_step, "epoch": state.epoch, **logs}
+            with self.path.open("a") as f:
+                f.write(json.dumps(record) + "\n")

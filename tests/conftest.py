@@ -1,0 +1,57 @@
+import json
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+torch.set_num_threads(2)
+
+# Rows in the authors' format (NL-RX style), written by the tests themselves: no data file is committed.
+FIXTURE_ROWS = [
+    ("lines with words with a vowel and a lower-case letter, zero or more times", "(\\b([AEIOUaeiou])&([a-z])\\b)*"),
+    ("lines with words with a number and a character or the string 'dog'", "\\b(([0-9])&(.))|(dog)\\b"),
+    ("lines containing the string 'truck' at least 3 times", "(.*truck.*){3,}"),
+    ("lines not having a capital letter", "~(.*[A-Z].*)"),
+    ("lines ending with 'lake'", ".*lake"),
+    ("lines starting with a number", "[0-9].*"),
+    ("lines with 'ring' before a vowel", ".*ring.*[AEIOUaeiou].*"),
+    ("lines with a lower-case letter", ".*[a-z].*"),
+]
+
+
+def write_jsonl(path: Path, rows=FIXTURE_ROWS, system="Convert natural language to regular expression.") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as f:
+        for user, assistant in rows:
+            f.write(json.dumps({"messages": [{"role": "system", "content": system},
+                                             {"role": "user", "content": user},
+                                             {"role": "assistant", "content": assistant}]}) + "\n")
+    return path
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Path:
+    """A data directory holding synth_train/test fixtures."""
+    d = tmp_path / "data"
+    write_jsonl(d / "synth_train.jsonl")
+    write_jsonl(d / "synth_test.jsonl")
+    return d
+
+
+@pytest.fixture
+def examples():
+    from tasks.jsonl import Example
+    return [Example(({"role": "system", "content": "Convert natural language to regular expression."},
+                     {"role": "user", "content": u}, {"role": "assistant", "content": a})) for u, a in FIXTURE_ROWS]
+
+
+@pytest.fixture
+def tiny():
+    from benchmark.models import load_model_and_tokenizer
+    return load_model_and_tokenizer("tiny-random-llama", seed=0)
+
+
+def shared_data_dir() -> Path | None:
+    d = os.environ.get("JEPA_BENCH_DATA_DIR")
+    return Path(d) if d and (Path(d) / "synth_train.jsonl").is_file() else None

@@ -1,0 +1,59 @@
+import pytest
+
+from benchmark.config import ConfigError, TrainConfig
+from tasks import DataError, UnknownNameError, get_task, read_jsonl, register
+from tasks.base import Task
+
+
+@pytest.mark.parametrize("field,value,needle", [
+    ("lbd", -0.5, "lambda"), ("predictors", 11, "between 0 and 10"), ("predictors", -1, "between 0 and 10"),
+    ("jepa_ratio", 1.5, "jepa_ratio"), ("distance", "cos", "distance must be one of"),
+    ("objective", "jepa2", "objective must be one of"), ("last_token", 2, "negative"), ("epochs", 0, "epochs"),
+])
+def test_invalid_values_raise(field, value, needle):
+    with pytest.raises(ConfigError, match=needle):
+        TrainConfig(**{field: value}).validate()
+
+
+def test_unknown_config_key_suggests():
+    with pytest.raises(ConfigError, match="Did you mean 'predictors'"):
+        TrainConfig.from_dict({"predictor": 2})
+
+
+def test_resolved_lambda_defaults_follow_the_papers():
+    assert TrainConfig(objective="jepa").resolved().lbd == 1.0  # Table 3
+    assert TrainConfig(objective="stp").resolved().lbd == 0.02  # STP Table 2 (SYNTH)
+    assert TrainConfig(objective="jepa", lbd=2.0).resolved().lbd == 2.0
+
+
+def test_run_hash_ignores_output_location_only():
+    a, b = TrainConfig(out="x"), TrainConfig(out="y")
+    assert a.run_hash() == b.run_hash()
+    assert a.run_hash() != TrainConfig(seed=23).run_hash()
+
+
+def test_registry_unknown_and_duplicate():
+    with pytest.raises(UnknownNameError, match="Did you mean 'synth'"):
+        get_task("synht")
+    with pytest.raises(ValueError, match="registered twice"):
+        register(Task(name="synth", version=1, family="x", source="", license="", files={}))
+
+
+@pytest.mark.parametrize("line,needle", [
+    ("{not json", "not valid JSON"),
+    ('{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]}', "system/user/assistant"),
+    ('{"messages": [{"role": "system", "content": 1}, {"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]}', "string 'role' and 'content'"),
+    ('{"text": []}', "'messages' field"),
+])
+def test_malformed_jsonl_names_file_and_line(tmp_path, line, needle):
+    good = '{"messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}, {"role": "assistant", "content": "a"}]}'
+    path = tmp_path / "bad.jsonl"
+    path.write_text(good + "\n" + good + "\n" + line + "\n")
+    with pytest.raises(DataError) as e:
+        read_jsonl(path)
+    assert f"{path}:3" in str(e.value) and needle in str(e.value)
+
+
+def test_missing_data_file_says_what_to_do(tmp_path):
+    with pytest.raises(DataError, match="--data-dir"):
+        read_jsonl(tmp_path / "nope.jsonl")
