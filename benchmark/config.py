@@ -59,7 +59,8 @@ class TrainConfig:
     lr: float = 2e-5  # Table 3 setting; the lr grid is {1e-5, 2e-5, 4e-5, 8e-5}
     batch_size: int = 4  # per device (run.sh)
     grad_accum: int = 4  # run.sh; 4 x 4 x 8 GPUs = 128 sequences per optimizer step in the paper
-    max_grad_norm: float = 1.0  # HF Trainer default, kept by the authors
+    optimizer: str = "adamw_torch"  # HF Trainer's AdamW, what the authors used (tests use sgd to see scale)
+    max_grad_norm: float = 1.0  # HF Trainer default, kept by the authors (0 = no clipping)
     weight_decay: float = 0.0  # HF Trainer default, kept by the authors
     warmup_steps: int = 0  # the authors use no warmup
     seed: int = 82  # first of the paper's seeds {82, 23, 37, 84, 4}

@@ -61,7 +61,7 @@ def training_arguments(cfg: TrainConfig, output_dir: Path, progress: bool):
         output_dir=str(output_dir), per_device_train_batch_size=cfg.batch_size,
         gradient_accumulation_steps=cfg.grad_accum, learning_rate=cfg.lr, num_train_epochs=cfg.epochs,
         lr_scheduler_type="linear", warmup_steps=cfg.warmup_steps, weight_decay=cfg.weight_decay,
-        max_grad_norm=cfg.max_grad_norm, seed=cfg.seed, data_seed=cfg.seed, logging_steps=cfg.logging_steps,
+        optim=cfg.optimizer, max_grad_norm=cfg.max_grad_norm, seed=cfg.seed, data_seed=cfg.seed, logging_steps=cfg.logging_steps,
         save_strategy="no", report_to="none", bf16=cfg.bf16, use_cpu=not torch.cuda.is_available(),
         dataloader_drop_last=True,  # the authors drop the last incomplete batch
         remove_unused_columns=False, disable_tqdm=not progress,

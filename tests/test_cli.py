@@ -1,0 +1,71 @@
+"""`jepa-bench train` end to end on the tiny model, and every bad input: one line, exit 2, nothing written."""
+import json
+
+import pytest
+
+from benchmark.cli import main
+
+BASE = ["train", "--model", "tiny-random-llama", "--task", "synth", "--epochs", "1", "--batch-size", "2",
+        "--grad-accum", "1", "--no-progress"]
+
+
+def test_train_writes_config_and_log(data_dir, tmp_path, capsys):
+    out = tmp_path / "run"
+    rc = main(BASE + ["--objective", "jepa", "--predictors", "2", "--data-dir", str(data_dir), "--out", str(out)])
+    assert rc == 0
+    record = json.loads((out / "config.json").read_text())
+    assert record["config"]["objective"] == "jepa" and record["config"]["lbd"] == 1.0  # resolved default
+    assert record["task"] == {"name": "synth", "version": 1, "files": {"train": "synth_train.jsonl", "test": "synth_test.jsonl"}}
+    assert {"torch", "transformers", "peft", "python"} <= record["versions"].keys()
+    assert "commit" in record["git"] and record["n_train"] == 8 and record["optimizer_steps"] == 4
+    log = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
+    steps = [r for r in log if "lm_loss" in r]
+    assert len(steps) == 4 and all("jepa_loss" in r and "cosine" in r for r in steps)
+    assert not (tmp_path / "run.partial").exists()
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--model", "smollm3-135m"], "unknown model 'smollm3-135m'. Did you mean 'smollm2-135m-instruct'"),
+    (["--task", "synht"], "unknown task 'synht'. Did you mean 'synth'"),
+    (["--lbd", "-1"], "lambda (--lbd) must be >= 0"),
+    (["--predictors", "11"], "predictors (k) must be between 0 and 10"),
+    (["--task", "hellaswag"], "has no split 'train'"),
+])
+def test_bad_input_is_one_line_exit_2_nothing_written(data_dir, tmp_path, capsys, args, needle):
+    out = tmp_path / "run"
+    rc = main(BASE + ["--data-dir", str(data_dir), "--out", str(out)] + args)
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and needle in err and len(err.splitlines()) == 1, err
+    assert not out.exists() and not (tmp_path / "run.partial").exists()
+
+
+def test_malformed_line_names_file_and_line(data_dir, tmp_path, capsys):
+    path = data_dir / "synth_train.jsonl"
+    path.write_text(path.read_text() + '{"messages": [{"role": "user", "content": "x"}]}\n')
+    rc = main(BASE + ["--data-dir", str(data_dir), "--out", str(tmp_path / "run")])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and f"{path}:9" in err and "system/user/assistant" in err
+    assert not (tmp_path / "run").exists()
+
+
+def test_existing_output_needs_overwrite(data_dir, tmp_path, capsys):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "keep.txt").write_text("x")
+    rc = main(BASE + ["--data-dir", str(data_dir), "--out", str(out)])
+    assert rc == 2 and "--overwrite" in capsys.readouterr().err
+    assert (out / "keep.txt").exists()
+    assert main(BASE + ["--data-dir", str(data_dir), "--out", str(out), "--overwrite"]) == 0
+    assert (out / "config.json").exists() and not (out / "keep.txt").exists()
+
+
+def test_bad_flag_value_exits_2(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["train", "--distance", "cos"])
+    assert e.value.code == 2
+
+
+def test_tasks_listing(data_dir, capsys):
+    assert main(["tasks", "--data-dir", str(data_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "synth" in out and "gsm8k" in out and "missing" in out
