@@ -1,0 +1,95 @@
+"""Seconds per optimizer step on SmolLM2 and NL-RX examples: regular, JEPA packed, JEPA reference,
+and an authors'-style step (three rows each padded to 512, logits everywhere, gradient checkpointing).
+
+    python benchmarks/train_step.py [--model smollm2-135m-instruct] [--batch 4] [--repeats 3] [--bf16]
+
+Prints the median of `--repeats` timed steps (after one warm-up) with the token counts of each layout,
+and checks the two targets of the core issue. Timings on shared CPUs vary by +-30 %: quote medians.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import statistics
+import time
+
+import torch
+
+from benchmark.models import load_model_and_tokenizer
+from benchmark.packing import Collator
+from benchmark.step import loss_parts
+from benchmark.views import ViewBuilder
+from tasks import get_task, load_split
+
+
+def step_seconds(model, batch, *, mode, objective, use_aux, repeats, bf16, checkpointing=False):
+    if checkpointing:  # the authors train with gradient checkpointing on
+        model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
+    else:
+        model.activation_checkpointing_disable()
+    model.train()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-5)
+    head = model.get_output_embeddings()
+    times = []
+    for i in range(repeats + 1):
+        t0 = time.perf_counter()
+        ctx = torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
+        with ctx:
+            p = loss_parts(model, head, batch, mode=mode, objective=objective, use_aux=use_aux)
+            loss = p.lm_sum / p.lm_count + (p.aux_sum / p.aux_count if p.aux_sum is not None else 0)
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        if i:  # the first step is a warm-up
+            times.append(time.perf_counter() - t0)
+    return statistics.median(times), times
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", default="smollm2-135m-instruct")
+    ap.add_argument("--task", default="synth")
+    ap.add_argument("--batch", type=int, default=4)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--authors-repeats", type=int, default=2, help="the authors'-style step is slow")
+    ap.add_argument("--bf16", action="store_true")
+    ap.add_argument("--data-dir", default=None)
+    ns = ap.parse_args()
+    torch.manual_seed(0)
+    model, tok = load_model_and_tokenizer(ns.model, seed=0)
+    examples = load_split(get_task(ns.task), "train", ns.data_dir, ns.batch)
+    items = [ViewBuilder(tok, predictors=1).build(e).to_dict() for e in examples]
+    regular_items = [ViewBuilder(tok, with_views=False).build(e).to_dict() for e in examples]
+    pad = tok.pad_token_id
+    layouts = {
+        "regular": (Collator(pad, with_views=False)(regular_items), "packed", "regular", False, {}),
+        "jepa packed": (Collator(pad)(items), "packed", "jepa", True, {}),
+        "jepa reference": (Collator(pad, mode="reference")(items), "reference", "jepa", True, {}),
+        "authors' style": (Collator(pad, mode="reference", pad_to=512)(items), "reference", "jepa", True,
+                           {"checkpointing": True}),
+    }
+    real = {"regular": sum(len(i["full_ids"]) for i in regular_items),
+            "jepa": sum(len(i["full_ids"]) + len(i["source_ids"]) + len(i["target_ids"]) for i in items)}
+    print(f"model {ns.model}, task {ns.task}, {ns.batch} examples, {'bf16 autocast' if ns.bf16 else 'fp32'}, "
+          f"{torch.get_num_threads()} threads")
+    print(f"{'layout':<16} {'tensor':>10} {'real tok':>9} {'median s':>9}  runs")
+    results = {}
+    for name, (batch, mode, objective, use_aux, kw) in layouts.items():
+        reps = ns.authors_repeats if name == "authors' style" else ns.repeats
+        med, runs = step_seconds(model, batch, mode=mode, objective=objective, use_aux=use_aux, repeats=reps,
+                                 bf16=ns.bf16, **kw)
+        results[name] = med
+        shape = "x".join(map(str, batch["input_ids"].shape))
+        tokens = real["regular" if name == "regular" else "jepa"]
+        print(f"{name:<16} {shape:>10} {tokens:>9} {med:>9.2f}  {', '.join(f'{t:.2f}' for t in runs)}", flush=True)
+    ratio = real["jepa"] / real["regular"]
+    limit = 1.1 * ratio * results["regular"]
+    print(f"\ntoken ratio jepa/regular = {ratio:.2f}; packed JEPA {results['jepa packed']:.2f} s vs limit "
+          f"1.1 x {ratio:.2f} x {results['regular']:.2f} = {limit:.2f} s -> {'OK' if results['jepa packed'] <= limit else 'MISSED'}")
+    speedup = results["authors' style"] / results["jepa packed"]
+    print(f"authors' style / packed JEPA = {speedup:.1f}x (target >= 10x) -> {'OK' if speedup >= 10 else 'MISSED'}")
+    print(f"reference / packed JEPA = {results['jepa reference'] / results['jepa packed']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
