@@ -22,24 +22,36 @@ from benchmark.views import ViewBuilder
 from tasks import get_task, load_split
 
 
-def step_seconds(model, batch, *, mode, objective, use_aux, repeats, bf16, checkpointing=False):
-    if checkpointing:  # the authors train with gradient checkpointing on
-        model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
+def _sync(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def step_seconds(model, batch, *, mode, objective, use_aux, repeats, bf16, checkpointing=False, device="cpu"):
+    # the authors train with gradient checkpointing on (named activation checkpointing since transformers 5.2x)
+    if checkpointing:
+        if hasattr(model, "activation_checkpointing_enable"):
+            model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
+        else:
+            model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     else:
-        model.activation_checkpointing_disable()
+        getattr(model, "activation_checkpointing_disable", model.gradient_checkpointing_disable)()
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-5)
     head = model.get_output_embeddings()
+    batch = {k: v.to(device) for k, v in batch.items()}
     times = []
     for i in range(repeats + 1):
+        _sync(device)
         t0 = time.perf_counter()
-        ctx = torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
+        ctx = torch.autocast(device.split(":")[0], dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
         with ctx:
             p = loss_parts(model, head, batch, mode=mode, objective=objective, use_aux=use_aux)
             loss = p.lm_sum / p.lm_count + (p.aux_sum / p.aux_count if p.aux_sum is not None else 0)
         loss.backward()
         opt.step()
         opt.zero_grad(set_to_none=True)
+        _sync(device)
         if i:  # the first step is a warm-up
             times.append(time.perf_counter() - t0)
     return statistics.median(times), times
@@ -54,9 +66,12 @@ def main() -> None:
     ap.add_argument("--authors-repeats", type=int, default=2, help="the authors'-style step is slow")
     ap.add_argument("--bf16", action="store_true")
     ap.add_argument("--data-dir", default=None)
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--pretrain", action="store_true", help="random init from the model's config (no weights needed)")
     ns = ap.parse_args()
     torch.manual_seed(0)
-    model, tok = load_model_and_tokenizer(ns.model, seed=0)
+    model, tok = load_model_and_tokenizer(ns.model, seed=0, pretrain=ns.pretrain)
+    model.to(ns.device)
     examples = load_split(get_task(ns.task), "train", ns.data_dir, ns.batch)
     items = [ViewBuilder(tok, predictors=1).build(e).to_dict() for e in examples]
     regular_items = [ViewBuilder(tok, with_views=False).build(e).to_dict() for e in examples]
@@ -70,18 +85,19 @@ def main() -> None:
     }
     real = {"regular": sum(len(i["full_ids"]) for i in regular_items),
             "jepa": sum(len(i["full_ids"]) + len(i["source_ids"]) + len(i["target_ids"]) for i in items)}
-    print(f"model {ns.model}, task {ns.task}, {ns.batch} examples, {'bf16 autocast' if ns.bf16 else 'fp32'}, "
-          f"{torch.get_num_threads()} threads")
-    print(f"{'layout':<16} {'tensor':>10} {'real tok':>9} {'median s':>9}  runs")
+    where = torch.cuda.get_device_name() if ns.device.startswith("cuda") else f"{torch.get_num_threads()} CPU threads"
+    print(f"model {ns.model}, task {ns.task}, {ns.batch} examples, {'bf16 autocast' if ns.bf16 else 'fp32'}, {where}")
+    print(f"{'layout':<16} {'tensor':>10} {'real tok':>9} {'median s':>9}  {'real tokens/s':>14}  runs")
     results = {}
     for name, (batch, mode, objective, use_aux, kw) in layouts.items():
         reps = ns.authors_repeats if name == "authors' style" else ns.repeats
         med, runs = step_seconds(model, batch, mode=mode, objective=objective, use_aux=use_aux, repeats=reps,
-                                 bf16=ns.bf16, **kw)
+                                 bf16=ns.bf16, device=ns.device, **kw)
         results[name] = med
         shape = "x".join(map(str, batch["input_ids"].shape))
         tokens = real["regular" if name == "regular" else "jepa"]
-        print(f"{name:<16} {shape:>10} {tokens:>9} {med:>9.2f}  {', '.join(f'{t:.2f}' for t in runs)}", flush=True)
+        print(f"{name:<16} {shape:>10} {tokens:>9} {med:>9.3f}  {tokens / med:>8.0f} tok/s  "
+              f"{', '.join(f'{t:.3f}' for t in runs)}", flush=True)
     ratio = real["jepa"] / real["regular"]
     limit = 1.1 * ratio * results["regular"]
     print(f"\ntoken ratio jepa/regular = {ratio:.2f}; packed JEPA {results['jepa packed']:.2f} s vs limit "
