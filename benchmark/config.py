@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 OBJECTIVES = ("regular", "jepa", "stp")
@@ -82,7 +82,7 @@ class TrainConfig:
         """A copy with every derived default filled in (what results record)."""
         cfg = dataclasses.replace(self)
         if cfg.lbd is None:
-            cfg.lbd = DEFAULT_LBD[cfg.objective] if cfg.objective in DEFAULT_LBD else 0.0
+            cfg.lbd = DEFAULT_LBD.get(cfg.objective, 0.0)
         return cfg
 
     def validate(self) -> "TrainConfig":

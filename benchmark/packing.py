@@ -34,7 +34,7 @@ def block_causal_mask(segment: torch.Tensor) -> torch.Tensor:
     width = segment.shape[1]
     same = segment[:, :, None] == segment[:, None, :]
     pad = segment < 0
-    causal = torch.ones(width, width, dtype=torch.bool).tril()
+    causal = torch.ones(width, width, dtype=torch.bool, device=segment.device).tril()
     return ((same & causal & ~pad[:, None, :]) | torch.diag_embed(pad))[:, None]
 
 
@@ -134,7 +134,9 @@ def only_full_segments(batch: dict, mode: str, padding_side: str, pad_id: int) -
         out["trajectory"] = batch["trajectory"] - (keep if padding_side == "left" else 0)
         out["num_examples"] = batch["num_examples"]
         return out
-    # packed: cut each row's full segment out and re-pad
+    # packed: cut each row's full segment out and re-pad (on the CPU, then back to the batch's device)
+    device = batch["input_ids"].device
+    batch = {k: v.cpu() for k, v in batch.items()}
     starts, lens = batch["full_start"].tolist(), batch["full_len"].tolist()
     width = max(lens)
     b = len(starts)
@@ -151,6 +153,7 @@ def only_full_segments(batch: dict, mode: str, padding_side: str, pad_id: int) -
         segment[i, o:o + n] = 0
         new_starts.append(o)
     shift = torch.tensor(new_starts) - batch["full_start"]
-    return {"input_ids": ids, "position_ids": positions, "attention_mask": block_causal_mask(segment),
-            "shift_labels": targets, "full_start": torch.tensor(new_starts), "full_len": batch["full_len"],
-            "trajectory": batch["trajectory"] + shift[:, None], "num_examples": batch["num_examples"]}
+    out = {"input_ids": ids, "position_ids": positions, "attention_mask": block_causal_mask(segment),
+           "shift_labels": targets, "full_start": torch.tensor(new_starts), "full_len": batch["full_len"],
+           "trajectory": batch["trajectory"] + shift[:, None], "num_examples": batch["num_examples"]}
+    return {k: v.to(device) for k, v in out.items()}
