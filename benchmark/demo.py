@@ -14,7 +14,6 @@ import json
 import sys
 from pathlib import Path
 
-from benchmark.config import TrainConfig
 
 
 def _log(run: Path) -> list[dict]:

@@ -1,5 +1,4 @@
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -51,7 +50,3 @@ def tiny():
     from benchmark.models import load_model_and_tokenizer
     return load_model_and_tokenizer("tiny-random-llama", seed=0)
 
-
-def shared_data_dir() -> Path | None:
-    d = os.environ.get("JEPA_BENCH_DATA_DIR")
-    return Path(d) if d and (Path(d) / "synth_train.jsonl").is_file() else None

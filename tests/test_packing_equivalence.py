@@ -1,6 +1,4 @@
 """Packed (default) vs reference (the authors' three rows): same LM loss, JEPA loss and gradients."""
-import copy
-
 import pytest
 import torch
 
