@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 
-
 def _log(run: Path) -> list[dict]:
     return [r for r in map(json.loads, (run / "train_log.jsonl").read_text().splitlines()) if "lm_loss" in r]
 

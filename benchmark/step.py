@@ -22,6 +22,12 @@ class LossParts:
     aux_count: int = 0  # examples that contributed to aux_sum
     cos_sum: torch.Tensor | None = None  # summed cos(Pred(Enc(Text)), Enc(Code)), for logging
 
+    def batch_loss(self) -> torch.Tensor:
+        """Mean token CE + mean extra term over this micro-batch alone (tests and benchmarks; the trainer
+        normalises over the whole accumulation window instead)."""
+        loss = self.lm_sum / max(self.lm_count, 1)
+        return loss + self.aux_sum / self.aux_count if self.aux_sum is not None else loss
+
 
 def _mask_for(model, mask: torch.Tensor) -> torch.Tensor:
     """The boolean 4-D mask works for sdpa and flex paths; eager attention adds the mask, so it needs floats."""

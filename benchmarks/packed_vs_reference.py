@@ -21,7 +21,7 @@ from tasks import get_task, load_split
 def parts_and_grads(model, batch, mode, distance):
     model.zero_grad(set_to_none=True)
     p = loss_parts(model, model.get_output_embeddings(), batch, mode=mode, objective="jepa", use_aux=True, distance=distance)
-    (p.lm_sum / p.lm_count + p.aux_sum / p.aux_count).backward()
+    p.batch_loss().backward()
     return p, [w.grad.detach().float().clone() for w in model.parameters() if w.grad is not None]
 
 

@@ -47,7 +47,7 @@ def step_seconds(model, batch, *, mode, objective, use_aux, repeats, bf16, check
         ctx = torch.autocast(device.split(":")[0], dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
         with ctx:
             p = loss_parts(model, head, batch, mode=mode, objective=objective, use_aux=use_aux)
-            loss = p.lm_sum / p.lm_count + (p.aux_sum / p.aux_count if p.aux_sum is not None else 0)
+            loss = p.batch_loss()
         loss.backward()
         opt.step()
         opt.zero_grad(set_to_none=True)

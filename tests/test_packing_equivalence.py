@@ -15,8 +15,7 @@ def run(model, tok, items, mode, side, objective="jepa", distance="cosine", with
     batch = Collator(tok.pad_token_id, mode=mode, padding_side=side, with_views=with_views, pad_to=pad_to)(items)
     p = loss_parts(model, model.get_output_embeddings(), batch, mode=mode, objective=objective, use_aux=with_views or objective == "stp",
                    distance=distance, tube_generator=torch.Generator().manual_seed(seed))
-    total = p.lm_sum / p.lm_count + (p.aux_sum / p.aux_count if p.aux_sum is not None else 0)
-    total.backward()
+    p.batch_loss().backward()
     grads = {n: w.grad.clone() for n, w in model.named_parameters() if w.grad is not None}
     return p, grads
 
