@@ -29,6 +29,13 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
             parser.add_argument(flag, type=tp, **kw)
 
 
+def _extensions():
+    """Sub-commands defined next to the code they drive (module.register_cli(subparsers))."""
+    from benchmark import fetch
+
+    return [fetch.register_cli]
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="jepa-bench", description="Reproducibility suite for LLM-JEPA (arXiv 2509.14252).")
     sub = p.add_subparsers(dest="command", required=True)
@@ -37,15 +44,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_flags(t)
     t.add_argument("--overwrite", action="store_true", help="replace a non-empty --out directory")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
-    sub.add_parser("tasks", help="list the registered tasks and whether their data is present").add_argument(
-        "--data-dir", default=None)
+    t.set_defaults(handler=cmd_train)
+    ls = sub.add_parser("tasks", help="list the registered tasks and whether their data is present")
+    ls.add_argument("--data-dir", default=None)
+    ls.set_defaults(handler=cmd_tasks)
+    for register_cli in _extensions():
+        register_cli(sub)  # each adds its sub-command(s) with set_defaults(handler=...)
     return p
 
 
 def cmd_train(ns: argparse.Namespace) -> int:
     from benchmark.train import train
 
-    values = {k: v for k, v in vars(ns).items() if k not in ("command", "overwrite", "no_progress")}
+    values = {k: v for k, v in vars(ns).items() if k not in ("command", "handler", "overwrite", "no_progress")}
     out = train(TrainConfig.from_dict(values), overwrite=ns.overwrite, progress=not ns.no_progress)
     print(f"run written to {out}")
     return 0
@@ -68,9 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     from tasks import DataError, UnknownNameError
 
     ns = build_parser().parse_args(argv)
-    handlers = {"train": cmd_train, "tasks": cmd_tasks}
     try:
-        return handlers[ns.command](ns)
+        return ns.handler(ns)
     except (ConfigError, UnknownNameError, DataError, ModelError, TemplateError, FileExistsError) as e:
         print(f"jepa-bench: error: {e}", file=sys.stderr)
         return 2

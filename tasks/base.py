@@ -1,14 +1,55 @@
 """The task contract and the registry.
 
-A task is one dataset of the paper: where its rows live, how they are split, and (once
-evaluators land) how outputs are scored. Each family of datasets is one small module in
-this package that calls `register(...)`; importing `tasks` imports all of them, so the
+A task is one dataset of the paper: where its rows live, how they are split, how a model is asked
+(generation, or a choice among letters), and how outputs are scored. Each family of datasets is one
+small module in this package that calls `register(...)`; importing `tasks` imports all of them, so the
 registry never depends on which module a caller happened to import first.
+
+Scoring is separate from generation (lm-eval's request -> response -> filter -> metric): a scorer maps
+one stored output and its example to a `Verdict`, so every metric of a task scores the same outputs and
+scores can be recomputed from predictions.jsonl without regenerating.
 """
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Literal
+
+from tasks.jsonl import Example
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One metric's judgement of one output."""
+
+    correct: bool | None  # None = undecided (a time or state budget ran out): reported, never counted right
+    reason: str = ""  # why it is wrong or undecided, e.g. "prediction failed: no such table: x"
+    extracted: str | None = None  # what was compared when the scorer extracts (GSM8K's answer)
+
+
+@dataclass(frozen=True)
+class ScoringContext:
+    """Settings a scorer may need beyond the output and the example."""
+
+    spider_db_dir: Path | None = None  # folder with <db_id>/<db_id>.sqlite (Spider's database/ tree)
+    dfa_timeout: float = 10.0  # seconds per NL-RX equivalence check; exhausted = undecided
+    sql_timeout: float = 10.0  # seconds per SQL query; a prediction that runs out is wrong
+
+
+class ScoringSetupError(ValueError):
+    """Scoring cannot start (a missing database folder, ...); the message says what to pass."""
+
+
+Scorer = Callable[[str, Example, ScoringContext], Verdict]
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str  # key in metrics.json and predictions.jsonl
+    score: Scorer  # (output, example, context) -> Verdict; must not raise on any output string
+    description: str  # one line for listings and reports
+    parity: bool = False  # True: the authors' metric as coded (what the paper's numbers used)
 
 
 @dataclass(frozen=True)
@@ -19,9 +60,55 @@ class Task:
     source: str  # where the upstream files come from
     license: str  # licence of the underlying dataset
     files: dict[str, str]  # split -> file name inside the data directory
+    system_prompt: str  # the system turn every row carries (checked against the data by the tests)
+    metrics: tuple[Metric, ...] = ()  # every scorer of the task, parity and proper ones
+    main_metric: str = ""  # the metric tables lead with (the paper's, for parity)
+    kind: Literal["generate", "choice"] = "generate"  # choice: next-token argmax over `choices` (HellaSwag)
+    choices: tuple[str, ...] = ()  # the answer tokens of a choice task
+    requires: tuple[str, ...] = ()  # ScoringContext fields that must be set (Spider: spider_db_dir)
+    preflight: Callable[[list[Example], ScoringContext], None] | None = None  # raises before any generation
     views: str = "messages"  # "messages": Text=[user], Code=[assistant]; "text_code": the row's own view fields
     notes: str = ""  # anything a user must know (e.g. a split that is not the official one)
     paper: dict[str, float] = field(default_factory=dict)  # the paper's headline numbers for this task
+    changelog: tuple[str, ...] = ()  # one line per version: what changed
+
+    def __post_init__(self):
+        names = [m.name for m in self.metrics]
+        if len(set(names)) != len(names):
+            raise ValueError(f"task {self.name!r} declares a metric twice: {names}")
+        if self.metrics and self.main_metric not in names:
+            raise ValueError(f"task {self.name!r}: main_metric {self.main_metric!r} is not one of {names}")
+        if len(self.changelog) != self.version:
+            raise ValueError(f"task {self.name!r}: version {self.version} needs one changelog line per version")
+
+    def check_context(self, examples: list[Example], ctx: ScoringContext) -> None:
+        """Fail before generating anything when a scorer could not run (e.g. no Spider databases)."""
+        for name in self.requires:
+            if getattr(ctx, name) is None:
+                flag = "--" + name.replace("_", "-")
+                raise ScoringSetupError(f"task {self.name!r} needs {flag}: see `jepa-bench tasks` and README")
+        if self.preflight is not None:
+            self.preflight(examples, ctx)
+
+    def metric(self, name: str) -> Metric:
+        for m in self.metrics:
+            if m.name == name:
+                return m
+        raise UnknownNameError(did_you_mean(f"metric of task {self.name!r}", name, [m.name for m in self.metrics]))
+
+
+def score_all(task: Task, output: str, example: Example, ctx: ScoringContext,
+              metrics: tuple[str, ...] | None = None) -> dict[str, Verdict]:
+    """Every (or the named) metric's verdict on one output. A scorer that raises is a bug, but one bad
+    output must not lose a whole evaluation: the exception becomes a wrong verdict that names it."""
+    chosen = task.metrics if metrics is None else tuple(task.metric(n) for n in metrics)
+    out = {}
+    for m in chosen:
+        try:
+            out[m.name] = m.score(output, example, ctx)
+        except Exception as e:  # noqa: BLE001 -- recorded, see docstring
+            out[m.name] = Verdict(False, f"scorer error: {type(e).__name__}: {e}"[:300])
+    return out
 
 
 _REGISTRY: dict[str, Task] = {}

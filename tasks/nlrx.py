@@ -1,20 +1,51 @@
 """NL-RX (Locascio et al. 2016): natural language -> regular expression in dk.brics syntax.
 
 Row: {"messages": [{"role": "system", "content": "Convert natural language to regular expression."},
-                   {"role": "user", "content": "lines with words with a number and a character or the string 'dog'"},
-                   {"role": "assistant", "content": "\\b(([0-9])&(.))|(dog)\\b"}]}
+                   {"role": "user", "content": "lines not having the string 'dog' followed by a number, 3 or more times"},
+                   {"role": "assistant", "content": "~((dog.*[0-9].*){3,})"}]}
 synth and turk share the same target regexes in the same order; only the language differs.
+
+Scorers of the same generation:
+* `exact`: the authors' string equality (gold not stripped). The paper's numbers used it.
+* `prefix`: generation starts with the gold (the authors' --startswith, used for pretraining, Table 2).
+* `dfa`: semantic equivalence in the dataset's brics grammar (`&` intersection, `~` complement, `\\b` a
+  literal b, `{n,}`), decided on automata by tasks/brics.py, as deep-regex's regexDFAEquals.py did with the
+  brics jar. A check that exhausts its time budget is undecided: reported, and counted wrong in `dfa`.
 """
-from tasks.base import Task, register
+from tasks.base import Metric, Task, Verdict, register
+
+
+def exact(output, ex, ctx) -> Verdict:
+    return Verdict(output == ex.assistant)
+
+
+def prefix(output, ex, ctx) -> Verdict:
+    return Verdict(output.startswith(ex.assistant))
+
+
+def dfa(output, ex, ctx) -> Verdict:
+    from tasks.brics import dfa_equivalent  # greenery is imported only when DFA scoring is asked for
+
+    return dfa_equivalent(output, ex.assistant, timeout=ctx.dfa_timeout)
+
+
+METRICS = (
+    Metric("exact", exact, "generation equals the gold regex (the authors' check)", parity=True),
+    Metric("prefix", prefix, "generation starts with the gold regex (the authors' --startswith)"),
+    Metric("dfa", dfa, "same language as the gold regex (brics grammar, automata); undecided counts wrong"),
+)
 
 for name, desc, paper in (
     ("synth", "synthetic descriptions", {"regular": 57.29, "jepa": 71.46}),  # Table 3, Llama-3.2-1B-Instruct
     ("turk", "Mechanical Turk paraphrases", {"regular": 22.49, "jepa": 30.94}),  # Table 13 (appendix, second-hand)
 ):
     register(Task(
-        name=name, version=1, family="nlrx",
+        name=name, version=2, family="nlrx",
         source="rbalestr-lab/llm-jepa datasets/ (from nicholaslocascio/deep-regex)", license="MIT",
         files={"train": f"{name}_train.jsonl", "test": f"{name}_test.jsonl"},
+        system_prompt="Convert natural language to regular expression.",
+        metrics=METRICS, main_metric="exact",
         notes=f"NL-RX-{name.upper()}: {desc}; 8000 train / 2000 test",
         paper=paper,
+        changelog=("files and views", "scorers: exact, prefix, dfa"),
     ))

@@ -15,7 +15,7 @@ def test_train_writes_config_and_log(data_dir, tmp_path, capsys):
     assert rc == 0
     record = json.loads((out / "config.json").read_text())
     assert record["config"]["objective"] == "jepa" and record["config"]["lbd"] == 1.0  # resolved default
-    assert record["task"] == {"name": "synth", "version": 1, "files": {"train": "synth_train.jsonl", "test": "synth_test.jsonl"}}
+    assert record["task"] == {"name": "synth", "version": 2, "files": {"train": "synth_train.jsonl", "test": "synth_test.jsonl"}}
     assert {"torch", "transformers", "peft", "python"} <= record["versions"].keys()
     assert "commit" in record["git"] and record["n_train"] == 8 and record["optimizer_steps"] == 4
     log = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
