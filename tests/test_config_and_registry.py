@@ -36,7 +36,7 @@ def test_registry_unknown_and_duplicate():
     with pytest.raises(UnknownNameError, match="Did you mean 'synth'"):
         get_task("synht")
     with pytest.raises(ValueError, match="registered twice"):
-        register(Task(name="synth", version=1, family="x", source="", license="", files={}))
+        register(Task(name="synth", version=1, family="x", source="", license="", files={}, system_prompt="", changelog=("x",)))
 
 
 @pytest.mark.parametrize("line,needle", [
