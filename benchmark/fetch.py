@@ -1,5 +1,361 @@
-"""`jepa-bench data fetch`: placeholder until the fetcher lands (being written in this change)."""
+"""`jepa-bench data fetch`: download the authors' data files, verified against pinned checksums.
+
+The JSONL files come from rbalestr-lab/llm-jepa `datasets/`; the Spider sqlite databases (only with
+`--spider`, ~200 MB) from the Git-LFS object `spider_data.zip` at that repository's root.
+
+Every download streams to `<file>.partial` next to its destination and is moved into place with
+`os.replace` only after its size and sha256 check out, so the data directory never holds a half-written
+or unverified file: on any failure the `.partial` is deleted and one `FetchError` names the file, the
+problem and what to do. Files fetched before a failure stay, since they were verified.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import os
+import shutil
+import sys
+import urllib.error
+import urllib.request
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Callable, Iterable
+
+BASE_URL = "https://raw.githubusercontent.com/rbalestr-lab/llm-jepa/main/datasets/"
+# raw.githubusercontent.com would serve the ~130-byte LFS pointer, not the archive: LFS objects are
+# served from media.githubusercontent.com.
+SPIDER_URL = "https://media.githubusercontent.com/media/rbalestr-lab/llm-jepa/main/spider_data.zip"
+SPIDER_ZIP = "spider_data.zip"
+SPIDER_DIR = "spider_db"  # extraction target under the data directory
+CHUNK = 1 << 20  # 1 MiB: large enough to keep Python overhead negligible, small enough for a smooth bar
+TIMEOUT_S = 60  # per socket operation; a stalled server should fail, not hang the command forever
+
+
+class FetchError(RuntimeError):
+    """A download or verification failed; the message names the file, the problem and what to do."""
+
+
+@dataclass(frozen=True)
+class Artifact:
+    size: int  # bytes
+    sha256: str | None  # lower-case hex; None = not pinned (only the size is verified)
+
+
+# Sizes and sha256 of the upstream files, computed from a copy of rbalestr-lab/llm-jepa `datasets/`.
+# Literal constants on purpose: a changed upstream file must fail loudly, never be silently accepted.
+MANIFEST: dict[str, Artifact] = {
+    "synth_train.jsonl": Artifact(2089621, "ca959f108fb5a9c363910bca46cd9de69ead3bac016ed2564c74be39ba634e46"),
+    "synth_test.jsonl": Artifact(521305, "acfce67c9284bb97dc0b89ad9412b00f6464faf2dfbd2581dd4930140716e45d"),
+    "turk_train.jsonl": Artifact(2039851, "61d5d6df65a7a899c6f45948a37729bb84b84b4943750f8fa38c1042250ec664"),
+    "turk_test.jsonl": Artifact(509811, "5cab7cfadd071a15e0956cc32e1d4d1bbe99750868b8f064d55cc569f5aefbd3"),
+    "gsm8k_train.jsonl": Artifact(5115277, "dc6ad3b51fade577f7e0eda77a72cd59173e5510c4fef6cd70722eea52f149e9"),
+    "gsm8k_test.jsonl": Artifact(917251, "a5287ca8aa668fbf272df8b882dafbd41a93fc4710bf09c411ab482955353468"),
+    "spider_train.jsonl": Artifact(2377836, "84e4b5f717100871e61ae38589e8f3d44dafab33b69c2d3b8e5ee38224070ba4"),
+    "spider_test.jsonl": Artifact(527336, "9462b996c4859bdd27836a46489f741a48f0e8100da1534542d7a44dbab78fe7"),
+    "rotten_tomatoes_train.jsonl": Artifact(2488099, "83cc99291f73fc059bca0b9b2562747a690c462a3a374681870ba5ac8bc6cde4"),
+    "rotten_tomatoes_test.jsonl": Artifact(312587, "adb522ad74f15238ac334274324deacebffbdd0266d892dac85a31bc51f12336"),
+    "nq_open_train.jsonl": Artifact(1681867, "a95d112bfc9ba1cbca37511003ca3bc7c5623d4e3187591aeea20273a83a7d37"),
+    "nq_open_test.jsonl": Artifact(389655, "77812745a8650ccf2b23e52dee0e8066b32189e48aaaccde37d08e0bb4ad0e6b"),
+    "yelp_test.jsonl": Artifact(1833782, "a848b39ad7361a10d08740a8191c2e17f168b158c6b83730e704d521837f420b"),
+    "hellaswag_test.jsonl": Artifact(2957082, "07835fa76c8bf513b5651cab8ee18f814331d49f9e6c6a63039be129c598c095"),
+    # Size from the upstream LFS pointer. The sha256 is NOT pinned: the archive could not be downloaded
+    # where this manifest was written (the LFS pointer's oid is the sha256; pin it here once verified).
+    SPIDER_ZIP: Artifact(205_800_266, None),
+}
+
+
+def artifact(name: str) -> Artifact:
+    """The manifest entry of a file; tests swap MANIFEST, so always look it up through here."""
+    try:
+        return MANIFEST[name]
+    except KeyError:
+        raise FetchError(f"{name}: not in the fetch manifest, so it cannot be verified") from None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Which files
+
+
+def jsonl_files(task_names: Iterable[str] | None = None) -> list[str]:
+    """The data files of the named tasks (all registered tasks when None), in registry order."""
+    from tasks import UnknownNameError, all_tasks, get_task
+
+    try:
+        chosen = all_tasks() if task_names is None else [get_task(n) for n in task_names]
+    except UnknownNameError as e:
+        raise FetchError(str(e)) from None
+    names: list[str] = []
+    for task in chosen:
+        names += [f for f in task.files.values() if f not in names]
+    return names
+
+
+def plan(task_names: Iterable[str] | None = None) -> tuple[list[str], list[str]]:
+    """(files of the tasks that the manifest pins, files it does not pin and so cannot verify)."""
+    names = jsonl_files(task_names)
+    return [n for n in names if n in MANIFEST], [n for n in names if n not in MANIFEST]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Verification
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _problem_with_existing(path: Path, art: Artifact) -> str | None:
+    """Why an existing file does not match the manifest, or None when it does."""
+    size = path.stat().st_size
+    if size != art.size:
+        return f"size mismatch: expected {art.size} bytes, found {size}"
+    if art.sha256 is not None and (got := _digest(path)) != art.sha256:
+        return f"checksum mismatch: expected sha256 {art.sha256} got {got}"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Downloading
+
+
+def _open(url: str) -> http.client.HTTPResponse:
+    """Open the URL; HTTP and network failures become one-phrase FetchError messages (no file named yet)."""
+    # A fresh opener reads the proxy settings of the environment now, not when urlopen was first used.
+    opener = urllib.request.build_opener()
+    opener.addheaders = [("User-Agent", "llm-jepa-bench-fetch")]
+    try:
+        return opener.open(url, timeout=TIMEOUT_S)
+    except urllib.error.HTTPError as e:
+        raise FetchError(f"HTTP {e.code} {e.reason} for {url}") from None
+    except urllib.error.URLError as e:
+        if isinstance(e.reason, FileNotFoundError):  # a file:// URL (a local mirror) naming a missing file
+            raise FetchError(f"not found: {url}") from None
+        raise FetchError(f"network unreachable ({e.reason}) for {url}") from None
+    except (OSError, http.client.HTTPException) as e:  # timeout, reset, TLS failure, bad status line
+        raise FetchError(f"network error ({str(e) or type(e).__name__}) for {url}") from None
+
+
+def _stream(response, out, expected: int, desc: str, progress: bool) -> tuple[int, str]:
+    """Copy the body to `out` chunk by chunk; returns (bytes received, sha256). Stops at EOF."""
+    from tqdm import tqdm
+
+    h = hashlib.sha256()
+    got = 0
+    with tqdm(total=expected, unit="B", unit_scale=True, unit_divisor=1024, desc=desc,
+              disable=not progress, leave=False) as bar:
+        while True:
+            try:
+                chunk = response.read(CHUNK)
+            except http.client.IncompleteRead as e:  # newer Pythons raise here instead of returning b""
+                chunk, short = e.partial, True
+            except (OSError, http.client.HTTPException) as e:  # reset, timeout, TLS error: a network problem
+                why = str(e) or type(e).__name__
+                raise FetchError(f"connection lost while downloading after {got} bytes ({why})") from None
+            else:
+                short = False
+            if chunk:
+                out.write(chunk)
+                h.update(chunk)
+                got += len(chunk)
+                bar.update(len(chunk))
+            if short or not chunk:
+                return got, h.hexdigest()
+
+
+def _download_to(url: str, partial: Path, art: Artifact, desc: str, progress: bool) -> str:
+    """Download into `partial` and check it against `art`; returns the sha256. Raises FetchError."""
+    with _open(url) as response:
+        length = response.headers.get("Content-Length")
+        declared = int(length) if length and length.isdigit() else None
+        if declared is not None and declared != art.size:
+            # Caught before downloading: e.g. an HTML error page or a Git-LFS pointer instead of the file.
+            raise FetchError(f"size mismatch: the server sends {declared} bytes, the manifest expects {art.size}")
+        with partial.open("wb") as out:  # a local OSError here (disk full, ...) is reported by download()
+            got, sha = _stream(response, out, art.size, desc, progress)
+    expected = declared if declared is not None else art.size
+    if got < expected:
+        raise FetchError(f"truncated download: got {got} of {expected} bytes")
+    if got != art.size:
+        raise FetchError(f"size mismatch: got {got} bytes, the manifest expects {art.size}")
+    if art.sha256 is not None and sha != art.sha256:
+        raise FetchError(f"checksum mismatch: expected sha256 {art.sha256} got {sha}")
+    return sha
+
+
+def download(url: str, dest: Path, art: Artifact, progress: bool, advice: str) -> str:
+    """Fetch `url` to `dest` atomically and verified; returns the sha256 of what was written.
+
+    On any failure (including Ctrl-C) the `.partial` is removed and nothing is left at `dest`; a
+    FetchError carries "<file>: <problem>; <advice>" so the CLI can print it as one line.
+    """
+    partial = dest.with_name(dest.name + ".partial")
+    try:
+        sha = _download_to(url, partial, art, dest.name, progress)
+        os.replace(partial, dest)
+        return sha
+    except FetchError as e:
+        raise FetchError(f"{dest.name}: {e}; {advice}") from None
+    except OSError as e:  # disk full, permission denied, ... while writing locally
+        raise FetchError(f"{dest.name}: cannot write {partial} ({e}); check free space and permissions") from None
+    finally:
+        partial.unlink(missing_ok=True)  # after os.replace there is nothing left to remove
+
+
+def _ensure(url: str, dest: Path, force: bool, progress: bool, advice: str, log: Callable[[str], None]) -> Path:
+    """Keep a verified existing file, refuse a mismatching one (unless force), else download it."""
+    art = artifact(dest.name)
+    if dest.exists():
+        problem = _problem_with_existing(dest, art)
+        if problem is None:
+            pinned = "" if art.sha256 else "; size verified, checksum not pinned"
+            log(f"{dest.name}: ok (already present{pinned})")
+            return dest
+        if not force:
+            raise FetchError(f"{dest.name}: already present in {dest.parent} but {problem}; "
+                             "pass --force to re-download it, or remove it")
+    sha = download(url, dest, art, progress, advice)
+    if art.sha256 is None:
+        log(f"{dest.name}: downloaded, size verified; checksum not pinned (sha256 {sha})")
+    else:
+        log(f"{dest.name}: downloaded, sha256 verified")
+    return dest
+
+
+def _make_dir(data_dir: str | os.PathLike) -> Path:
+    root = Path(data_dir)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise FetchError(f"cannot create the data directory {root} ({e}); pass a writable --data-dir") from None
+    return root
+
+
+def fetch(names: Iterable[str], data_dir: str | os.PathLike, base_url: str = BASE_URL, force: bool = False,
+          progress: bool = True, log: Callable[[str], None] = print) -> list[Path]:
+    """Make each named file present and verified in `data_dir`; returns their paths.
+
+    Stops at the first failure with a FetchError; files completed before it stay (they are verified).
+    """
+    root = _make_dir(data_dir)
+    names = list(names)
+    for name in names:
+        artifact(name)  # an unknown name fails before anything is downloaded
+    advice = f"retry, check --base-url, or copy the files by hand into {root}"
+    prefix = base_url if base_url.endswith("/") else base_url + "/"
+    return [_ensure(prefix + name, root / name, force, progress, advice, log) for name in names]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Spider databases
+
+
+def _check_members(zf: zipfile.ZipFile, archive: str) -> None:
+    """Refuse absolute or `..` member paths (zip-slip) before anything is extracted."""
+    for name in zf.namelist():
+        p = PurePosixPath(name.replace("\\", "/"))  # a Windows-made zip may use backslashes
+        if p.is_absolute() or ".." in p.parts or (p.parts and p.parts[0].endswith(":")):
+            raise FetchError(f"{archive}: unsafe member path {name!r} (absolute or '..'); refusing to extract it")
+
+
+def extract_zip(archive: Path, target: Path) -> None:
+    """Extract `archive` into `target` all-or-nothing: via `<target>.partial`, then one rename."""
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)  # leftovers of an interrupted run
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            _check_members(zf, archive.name)
+            zf.extractall(partial)
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(partial, target)
+    except zipfile.BadZipFile as e:
+        raise FetchError(f"{archive.name}: not a valid zip archive ({e}); delete it and fetch again") from None
+    except OSError as e:
+        raise FetchError(f"{archive.name}: cannot extract into {target} ({e}); "
+                         "check free space and permissions") from None
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+
+
+def _databases_in(folder: Path) -> int:
+    """How many `<db>/<db>.sqlite` children the folder has."""
+    return sum(1 for c in folder.iterdir() if c.is_dir() and (c / f"{c.name}.sqlite").is_file())
+
+
+def locate_databases(root: Path) -> Path | None:
+    """The folder under `root` whose children are `<db_id>/<db_id>.sqlite`, or None.
+
+    Spider's archive has two such folders: `database/` (train + dev, which the authors' re-split uses)
+    and `test_database/`; `database` is preferred, then the folder with the most databases.
+    """
+    candidates = [(d, n) for d in [root, *sorted(p for p in root.rglob("*") if p.is_dir())]
+                  if "__MACOSX" not in d.parts and (n := _databases_in(d))]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda dn: (dn[0].name == "database", dn[1], -len(dn[0].parts)))[0]
+
+
+def fetch_spider(data_dir: str | os.PathLike, url: str = SPIDER_URL, force: bool = False, progress: bool = True,
+                 log: Callable[[str], None] = print) -> Path:
+    """Download and extract the Spider databases into `<data_dir>/spider_db/`; returns the database folder."""
+    root = _make_dir(data_dir)
+    target = root / SPIDER_DIR
+    found = locate_databases(target) if target.is_dir() and not force else None
+    if found is None:
+        advice = ("retry, check --spider-url, or download Spider's archive by hand and pass "
+                  "its database/ folder as --spider-db-dir")
+        archive = _ensure(url, root / SPIDER_ZIP, force, progress, advice, log)
+        extract_zip(archive, target)
+        found = locate_databases(target)
+        if found is None:
+            raise FetchError(f"{SPIDER_ZIP}: extracted into {target} but no <db_id>/<db_id>.sqlite folder found; "
+                             "check that --spider-url points at Spider's archive")
+    log(f"Spider databases ready: pass --spider-db-dir {found}")
+    return found
+
+
+# ---------------------------------------------------------------------------------------------------
+# Command line
 
 
 def register_cli(sub) -> None:
-    pass
+    """Add `data fetch` to the top-level sub-parsers (called by benchmark.cli)."""
+    data = sub.add_parser("data", help="manage the data files")
+    data_sub = data.add_subparsers(dest="data_command", required=True)
+    f = data_sub.add_parser("fetch", help="download and verify the authors' data files")
+    f.add_argument("--data-dir", default=None, help="destination (default: $JEPA_BENCH_DATA_DIR, else ./data)")
+    f.add_argument("--tasks", default=None, help="comma-separated task names (default: every registered task)")
+    f.add_argument("--spider", action="store_true", help="also fetch the Spider sqlite databases (~200 MB)")
+    f.add_argument("--base-url", default=BASE_URL,
+                   help="where the JSONL files are; file:// URLs work too (default: %(default)s)")
+    f.add_argument("--spider-url", default=SPIDER_URL, help="where spider_data.zip is (default: %(default)s)")
+    f.add_argument("--force", action="store_true", help="re-download files whose checksum does not match")
+    f.add_argument("--no-progress", action="store_true", help="no progress bar")
+    f.set_defaults(handler=cmd_fetch)
+
+
+def cmd_fetch(ns: argparse.Namespace) -> int:
+    """`jepa-bench data fetch`: 0 on success; a failure is one line on stderr and exit code 2."""
+    from tasks import resolve_data_dir
+
+    try:
+        tasks = None if ns.tasks is None else [t.strip() for t in ns.tasks.split(",") if t.strip()]
+        root = resolve_data_dir(ns.data_dir)
+        wanted, unpinned = plan(tasks)
+        hand = f"not in the fetch manifest (no pinned checksum); copy it by hand into {root}"
+        if unpinned and tasks is not None:  # asked for by name: refuse rather than fetch it unverified
+            raise FetchError(f"{', '.join(unpinned)}: {hand}")
+        for name in unpinned:  # a task registered after the manifest was written: say so, fetch the rest
+            print(f"{name}: skipped, {hand}")
+        fetch(wanted, root, ns.base_url, ns.force, not ns.no_progress)
+        if ns.spider:
+            fetch_spider(root, ns.spider_url, ns.force, not ns.no_progress)
+    except FetchError as e:  # benchmark.cli.main does not know FetchError, so the line is printed here
+        print(f"jepa-bench: error: {e}", file=sys.stderr)
+        return 2
+    return 0

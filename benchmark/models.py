@@ -191,3 +191,22 @@ def apply_lora(model, *, rank: int, dropout: float, trainable_token_ids: list[in
         target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"], **kwargs,
     )
     return get_peft_model(model, cfg)
+
+
+def load_for_evaluation(name: str, *, plain: bool = False):
+    """(model, tokenizer) of a model name or a saved run's model folder; a LoRA adapter is merged."""
+    folder = Path(name)
+    adapter = folder / "adapter_config.json"
+    if not adapter.is_file():
+        return load_model_and_tokenizer(name, plain=plain)
+    import json
+
+    from peft import PeftModel
+    from transformers import AutoTokenizer
+
+    base_name = json.loads(adapter.read_text()).get("base_model_name_or_path") or ""
+    base, _ = load_model_and_tokenizer(base_name, plain=plain)
+    tok = AutoTokenizer.from_pretrained(folder)  # the run's tokenizer already holds the added tokens
+    if base.get_input_embeddings().weight.shape[0] != len(tok):
+        base.resize_token_embeddings(len(tok))
+    return PeftModel.from_pretrained(base, folder).merge_and_unload(), tok

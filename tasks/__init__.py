@@ -1,17 +1,54 @@
 """Task registry: `get_task(name)`, `all_tasks()`. Importing this package registers every task."""
+import random
+
 from tasks.base import Task, UnknownNameError, all_tasks, get_task, register
 from tasks.jsonl import DATA_DIR_ENV, DataError, Example, read_jsonl, resolve_data_dir
 
-from tasks import gsm8k, hellaswag, nlrx, nq_open, sentiment, spider  # noqa: F401  (registration)
+from tasks import gsm8k, hellaswag, nlrx, nq_open, paraphrase, sentiment, spider  # noqa: F401  (registration)
 
 __all__ = [
     "Task", "UnknownNameError", "all_tasks", "get_task", "register",
     "DATA_DIR_ENV", "DataError", "Example", "read_jsonl", "resolve_data_dir", "load_split",
+    "splits", "carve_validation", "VAL_SEED",
 ]
 
 
-def load_split(task: Task, split: str, data_dir=None, limit: int | None = None) -> list[Example]:
-    """The examples of one split of a task, read from the data directory."""
-    if split not in task.files:
-        raise UnknownNameError(f"task {task.name!r} has no split {split!r}; it has {', '.join(task.files)}")
+VAL_SEED = 20250917  # fixed, not the run seed: every run and seed of a sweep shares one validation set
+
+
+def carve_validation(n: int, fraction: float) -> tuple[list[int], list[int]]:
+    """Deterministic (train, val) row indices of a train file of n rows; both keep file order."""
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(f"val_fraction must be in (0, 1), got {fraction}")
+    n_val = max(1, round(n * fraction))
+    order = list(range(n))
+    random.Random(VAL_SEED).shuffle(order)
+    val = sorted(order[:n_val])
+    chosen = set(val)
+    return [i for i in range(n) if i not in chosen], val
+
+
+def splits(task: Task, val_fraction: float = 0.0) -> list[str]:
+    """The splits one can ask for: the task's files, plus `val` when it is carved from train."""
+    extra = ["val"] if val_fraction > 0 and "train" in task.files else []
+    return list(task.files) + extra
+
+
+def load_split(task: Task, split: str, data_dir=None, limit: int | None = None,
+               val_fraction: float = 0.0) -> list[Example]:
+    """The examples of one split, read from the data directory.
+
+    With `val_fraction` > 0, `val` is that fraction of the train file (chosen with a fixed seed) and
+    `train` is the rest, so λ, k and lr can be tuned without looking at the test set (the paper tuned on
+    test). `limit` applies after carving, so a limited run never trains on validation rows.
+    """
+    if split not in splits(task, val_fraction):
+        hint = " (pass --val-fraction to carve one from train)" if split == "val" and "train" in task.files else ""
+        raise UnknownNameError(f"task {task.name!r} has no split {split!r}{hint}; it has "
+                               f"{', '.join(splits(task, val_fraction))}")
+    if split in ("train", "val") and val_fraction > 0:
+        rows = read_jsonl(resolve_data_dir(data_dir) / task.files["train"])
+        train_idx, val_idx = carve_validation(len(rows), val_fraction)
+        picked = [rows[i] for i in (train_idx if split == "train" else val_idx)]
+        return picked[:limit] if limit is not None else picked
     return read_jsonl(resolve_data_dir(data_dir) / task.files[split], limit=limit)

@@ -94,7 +94,7 @@ class Task:
         for m in self.metrics:
             if m.name == name:
                 return m
-        raise UnknownNameError(did_you_mean(f"metric of task {self.name!r}", name, [m.name for m in self.metrics]))
+        raise UnknownNameError(f"task {self.name!r}: " + did_you_mean("metric", name, [m.name for m in self.metrics]))
 
 
 def score_all(task: Task, output: str, example: Example, ctx: ScoringContext,
