@@ -48,6 +48,8 @@ def _add_evaluate_parser(sub) -> None:
     how.add_argument("--bf16", action="store_true", help="autocast bf16 (faster; may differ from batch 1)")
     how.add_argument("--metrics", default=None, help="comma-separated subset of the task's metrics")
     how.add_argument("--spider-db-dir", default=None, help="Spider database/ folder (<db_id>/<db_id>.sqlite)")
+    how.add_argument("--spider-keep-distinct", action="store_true",
+                     help="keep DISTINCT in Spider execution accuracy (official --keep_distinct)")
     how.add_argument("--dfa-timeout", type=float, default=10.0, help="seconds per NL-RX equivalence check")
     how.add_argument("--sql-timeout", type=float, default=10.0, help="seconds per SQL query")
     how.add_argument("--out", default=None, help="output folder (default: RUN/eval/SPLIT or runs/eval/...)")
@@ -95,7 +97,8 @@ def cmd_evaluate(ns: argparse.Namespace) -> int:
     for name in metrics or ():
         task.metric(name)
     ctx = ScoringContext(spider_db_dir=Path(ns.spider_db_dir) if ns.spider_db_dir else None,
-                         dfa_timeout=ns.dfa_timeout, sql_timeout=ns.sql_timeout)
+                         dfa_timeout=ns.dfa_timeout, sql_timeout=ns.sql_timeout,
+                         spider_keep_distinct=ns.spider_keep_distinct)
     task.check_context(examples, ctx)  # e.g. Spider databases: fail before loading the model
     if ns.batch_size < 1 or ns.max_new_tokens < 1:
         raise ConfigError("--batch-size and --max-new-tokens must be at least 1")

@@ -35,6 +35,7 @@ class ScoringContext:
     spider_db_dir: Path | None = None  # folder with <db_id>/<db_id>.sqlite (Spider's database/ tree)
     dfa_timeout: float = 10.0  # seconds per NL-RX equivalence check; exhausted = undecided
     sql_timeout: float = 10.0  # seconds per SQL query; a prediction that runs out is wrong
+    spider_keep_distinct: bool = False  # official test-suite default strips DISTINCT from both queries
 
 
 class ScoringSetupError(ValueError):

@@ -9,8 +9,9 @@ Scoring needs the Spider databases (`--spider-db-dir`, the `database/` folder: <
 which are not shipped; `jepa-bench data fetch --spider` downloads them where a network is available.
 
 * `exec`: execution accuracy with the official test-suite semantics (taoyds/test-suite-sql-eval
-  exec_eval.py): bags of rows, column order free, row order only when the gold has ORDER BY, a prediction
-  that fails is wrong; run on every *.sqlite of the database's folder. Read-only, time-limited.
+  exec_eval.py, default flags): DISTINCT removed from both queries (`--spider-keep-distinct` keeps it),
+  bags of rows, column order free, row order only when the gold has ORDER BY, a prediction that fails is
+  wrong; run on every *.sqlite of the database's folder. Read-only, time-limited.
 * `exec_original`: the authors' check, the sqlite3 command-line tool's stdout for both queries compared as
   strings; a failing prediction prints nothing and so "matches" any empty gold result. Parity only.
 """
@@ -38,7 +39,8 @@ def db_folder(ctx, ex) -> Path:
 def _exec(output, ex, ctx) -> Verdict:
     from tasks.sql_exec import execution_match
 
-    return execution_match(output, ex.assistant, db_folder(ctx, ex), timeout=ctx.sql_timeout)
+    return execution_match(output, ex.assistant, db_folder(ctx, ex), timeout=ctx.sql_timeout,
+                           keep_distinct=ctx.spider_keep_distinct)
 
 
 def _exec_original(output, ex, ctx) -> Verdict:
