@@ -4,7 +4,17 @@ import random
 from tasks.base import Task, UnknownNameError, all_tasks, get_task, register
 from tasks.jsonl import DATA_DIR_ENV, DataError, Example, read_jsonl, resolve_data_dir
 
-from tasks import gsm8k, hellaswag, nlrx, nq_open, paraphrase, sentiment, spider  # noqa: F401  (registration)
+
+def _register_all() -> None:
+    """Import every module of this package, so a new task is one new file (its register() call runs)."""
+    import importlib
+    import pkgutil
+
+    for mod in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+        importlib.import_module(f"tasks.{mod}")
+
+
+_register_all()
 
 __all__ = [
     "Task", "UnknownNameError", "all_tasks", "get_task", "register",
