@@ -1,0 +1,182 @@
+"""Every registered task: it loads, its views build, and each scorer calls a gold answer right and a wrong
+one wrong. Real data is used when the data directory has it (CI does), else rows written here."""
+import json
+import sqlite3
+
+import pytest
+
+from benchmark.views import ViewBuilder
+from tasks import DATA_DIR_ENV, all_tasks, get_task, load_split, resolve_data_dir
+from tasks.base import ScoringContext, score_all
+from tasks.jsonl import Example
+from conftest import FIXTURE_ROWS
+
+# Two rows per task in the authors' format (user, assistant[, text, code]).
+FIXTURES = {
+    "synth": FIXTURE_ROWS[:3], "turk": FIXTURE_ROWS[3:6],
+    "gsm8k": [("Tom has 3 apples and buys 4. How many now?", "3 + 4 = <<3+4=7>>7\n#### 7"),
+              ("A farm sells 1000 eggs twice.", "2 * 1000 = <<2*1000=2000>>2000\n#### 2,000")],
+    "spider": [("For db_id:[shop]\n\nHow many singers are there?", "SELECT count(*) FROM singer"),
+               ("For db_id:[shop]\n\nNames of singers older than 30 by age.",
+                "SELECT name FROM singer WHERE age > 30 ORDER BY age")],
+    "rotten_tomatoes": [("a gentle, funny film", "Good"), ("tedious and flat", "Bad")],
+    "yelp": [("Loved the food!", "Very Good"), ("It was fine, nothing special.", "Mediocre")],
+    "nq_open": [("who wrote hamlet", "William Shakespeare; Shakespeare"), ("capital of france", "Paris")],
+    "hellaswag": [("A man holds a ladder.\nA) He climbs it.\nB) He eats it.\nC) It sings.\nD) It flies.", "A",
+                   "A man holds a ladder.", "He climbs it.")],
+    "paraphrase": [("How do I learn English?", "What is the way to learn English?")],
+}
+WRONG = "§ certainly not the answer §"
+
+
+def fixture_examples(task):
+    rows = FIXTURES[task.name]
+    out = []
+    for r in rows:
+        msgs = ({"role": "system", "content": task.system_prompt}, {"role": "user", "content": r[0]},
+                {"role": "assistant", "content": r[1]})
+        views = ({"text": ({"role": "user", "content": r[2]},), "code": ({"role": "assistant", "content": r[3]},)}
+                 if len(r) == 4 else {})
+        out.append(Example(msgs, **views))
+    return out
+
+
+def shop_databases(root):
+    """A tiny Spider-style database folder: <root>/shop/shop.sqlite."""
+    folder = root / "shop"
+    folder.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(folder / "shop.sqlite")
+    con.executescript("CREATE TABLE singer (singer_id INTEGER, name TEXT, age INTEGER);"
+                      "INSERT INTO singer VALUES (1, 'Ann', 31), (2, 'Bo', 45), (3, 'Cy', 22);")
+    con.commit()
+    con.close()
+    return root
+
+
+def real_examples(task, split, n=5):
+    root = resolve_data_dir(None)
+    if split not in task.files or not (root / task.files[split]).is_file():
+        return None
+    return load_split(task, split, limit=n)
+
+
+def gold_answer(task, ex):
+    """What a perfect model outputs: the gold itself, or one of NQ-Open's '; '-joined golds."""
+    return ex.assistant.split("; ")[0] if task.name == "nq_open" else ex.assistant
+
+
+def wrong_answer(task, ex):
+    if task.kind == "choice":
+        return next(c for c in task.choices if c != ex.assistant)
+    return WRONG
+
+
+def test_every_task_declares_what_reports_need():
+    names = [t.name for t in all_tasks()]
+    assert set(FIXTURES) == set(names), "a new task needs fixture rows here"
+    for t in all_tasks():
+        assert t.version == len(t.changelog) and t.license and t.source and t.files
+        if t.name != "paraphrase":
+            assert t.metrics and t.main_metric and any(m.parity for m in t.metrics), t.name
+            assert t.paper, f"{t.name}: the paper's numbers are part of the task"
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURES))
+def test_task_loads_builds_views_and_scores(name, tiny, tmp_path):
+    task = get_task(name)
+    _, tok = tiny
+    examples = fixture_examples(task)
+    for split in task.files:
+        real = real_examples(task, split)
+        if real is not None:  # the real rows: the declared system prompt must be the data's
+            assert {ex.system for ex in real} == {task.system_prompt}, f"{name} {split}: system prompt changed"
+            if name != "spider":  # no databases here to score real Spider rows
+                examples = real + examples
+    builder = ViewBuilder(tok, predictors=2, plain=name == "paraphrase")
+    for ex in examples:
+        built = builder.build(ex)
+        assert built.source_ids and built.target_ids and any(built.full_labels)
+    if not task.metrics:
+        return
+    ctx = ScoringContext(spider_db_dir=shop_databases(tmp_path / "db"), dfa_timeout=30.0, sql_timeout=5.0)
+    task.check_context([e for e in examples if name == "spider"] or examples, ctx)
+    for ex in examples:
+        right = score_all(task, gold_answer(task, ex), ex, ctx)
+        assert all(v.correct is True for v in right.values()), (name, ex.assistant, right)
+        bad = score_all(task, wrong_answer(task, ex), ex, ctx)
+        assert all(v.correct is False for v in bad.values()), (name, ex.assistant, bad)
+
+
+@pytest.mark.parametrize("output", ["", "x" * 200_000, "\x00\xff\ufffd" * 50, "SELECT * FROM nowhere;", "((("])
+def test_bad_outputs_are_scored_wrong_with_a_reason_never_a_crash(output, tmp_path):
+    ctx = ScoringContext(spider_db_dir=shop_databases(tmp_path / "db"), dfa_timeout=5.0, sql_timeout=2.0)
+    for task in all_tasks():
+        if not task.metrics:
+            continue
+        ex = fixture_examples(task)[-1]  # not row 0: some NL-RX golds denote only the empty string, so "" is right
+        for metric, v in score_all(task, output, ex, ctx).items():
+            assert not v.reason.startswith("scorer error"), (task.name, metric, v.reason)
+            if not (task.name == "nq_open" and metric == "original" and output == ""):  # the authors' quirk
+                assert v.correct is not True, (task.name, metric, output[:20])
+
+
+def test_gsm8k_conventions_differ_where_they_should():
+    task = get_task("gsm8k")
+    ex = fixture_examples(task)[1]  # gold "#### 2,000"
+    ctx = ScoringContext()
+    v = score_all(task, "so 2000 in total\n#### 2000", ex, ctx)
+    assert v["original"].correct is False  # raw string equality: "2000" != "2,000"
+    assert v["strict"].correct is True and v["flexible"].correct is True  # lm-eval drops commas
+    v = score_all(task, "The answer is $2,000.", ex, ctx)
+    assert v["strict"].correct is False and v["strict"].extracted == "[invalid]"
+    assert v["flexible"].correct is True  # last number, "$" and final "." ignored
+    v = score_all(task, "#### 2,000\nextra", ex, ctx)
+    assert v["original"].correct is False  # the authors' regex needs the answer on the last line
+
+
+def test_nq_open_three_directions():
+    task = get_task("nq_open")
+    ex = fixture_examples(task)[0]  # golds "William Shakespeare" and "Shakespeare"
+    ctx = ScoringContext()
+    v = score_all(task, "It was written by William Shakespeare.", ex, ctx)
+    assert v["contains"].correct and not v["original"].correct and not v["squad_em"].correct
+    v = score_all(task, "Shakes", ex, ctx)  # a piece of the gold: the original check accepts it
+    assert v["original"].correct and not v["contains"].correct
+    v = score_all(task, "the Shakespeare!", ex, ctx)
+    assert v["squad_em"].correct
+    assert score_all(task, "", ex, ctx)["original"].correct  # the authors' empty-generation quirk, reproduced
+
+
+def test_unknown_metric_and_split_are_one_line_errors(data_dir):
+    from tasks import UnknownNameError
+
+    with pytest.raises(UnknownNameError, match="Did you mean 'exact'"):
+        get_task("synth").metric("exakt")
+    with pytest.raises(UnknownNameError, match="--val-fraction"):
+        load_split(get_task("synth"), "val", data_dir)
+
+
+def test_validation_split_is_deterministic_disjoint_and_shared_by_seeds(tmp_path):
+    from conftest import write_jsonl
+
+    rows = [(f"question {i}", f"answer {i}") for i in range(40)]
+    write_jsonl(tmp_path / "synth_train.jsonl", rows)
+    task = get_task("synth")
+    train = load_split(task, "train", tmp_path, val_fraction=0.25)
+    val = load_split(task, "val", tmp_path, val_fraction=0.25)
+    assert len(val) == 10 and len(train) == 30
+    assert not {e.user for e in train} & {e.user for e in val}
+    assert [e.user for e in load_split(task, "val", tmp_path, val_fraction=0.25)] == [e.user for e in val]
+    assert [e.user for e in load_split(task, "train", tmp_path, limit=5, val_fraction=0.25)] == [e.user for e in train[:5]]
+    assert [e.user for e in val] != [f"question {i}" for i in range(10)]  # shuffled, not the first rows
+
+
+def test_spider_needs_its_databases(tmp_path):
+    from tasks.base import ScoringSetupError
+
+    task = get_task("spider")
+    exs = fixture_examples(task)
+    with pytest.raises(ScoringSetupError, match="--spider-db-dir"):
+        task.check_context(exs, ScoringContext())
+    with pytest.raises(ScoringSetupError, match="missing under"):
+        task.check_context(exs, ScoringContext(spider_db_dir=tmp_path))
