@@ -50,3 +50,21 @@ def tiny():
     from benchmark.models import load_model_and_tokenizer
     return load_model_and_tokenizer("tiny-random-llama", seed=0)
 
+
+
+def lively_tiny(end_of_turn_scale: float = 1.0):
+    """The tiny model with its matrices redrawn at std 0.2: a freshly initialised one emits the same token
+    forever, which would make comparisons of generations trivially true. `end_of_turn_scale` > 1 scales the
+    (tied) embedding rows of <|im_end|> and <|endoftext|>, so rows end their turns after different lengths."""
+    from benchmark.models import load_model_and_tokenizer
+
+    model, tok = load_model_and_tokenizer("tiny-random-llama", seed=0)
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.dim() == 2:
+                p.copy_(torch.randn(p.shape, generator=g) * 0.2)
+        emb = model.get_input_embeddings().weight
+        for marker in ("<|im_end|>", "<|endoftext|>"):
+            emb[tok.convert_tokens_to_ids(marker)] *= end_of_turn_scale
+    return model.float(), tok

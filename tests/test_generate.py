@@ -4,24 +4,14 @@ import torch
 
 from benchmark.generate import (choice_token_ids, end_of_turn_ids, generation_prompt, greedy_generate,
                                 next_token_choice)
-from conftest import FIXTURE_ROWS
+from conftest import FIXTURE_ROWS, lively_tiny
 
 SYSTEM = {"role": "system", "content": "Convert natural language to regular expression."}
 
 
 @pytest.fixture(scope="module")
 def lively():
-    """The tiny model with larger random weights: a freshly initialised one emits the same token forever,
-    which would make "batched equals batch 1" trivially true."""
-    from benchmark.models import load_model_and_tokenizer
-
-    model, tok = load_model_and_tokenizer("tiny-random-llama", seed=0)
-    g = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for p in model.parameters():
-            if p.dim() == 2:
-                p.copy_(torch.randn(p.shape, generator=g) * 0.2)
-    return model.float(), tok
+    return lively_tiny()
 
 
 def prompts(tok, rows=FIXTURE_ROWS):

@@ -10,12 +10,12 @@ import json
 import sqlite3
 
 import pytest
-import torch
 import yaml
 
 from benchmark.evaluate import EvalSettings, evaluate, score
 from benchmark.generate import generation_prompt
 from benchmark.lm_eval_export import align_stopping, export_lm_eval, register_cli
+from conftest import lively_tiny
 from tasks import DataError, UnknownNameError, get_task, load_split
 from tasks.base import ScoringContext, ScoringSetupError, Verdict
 from conftest import FIXTURE_ROWS, write_jsonl
@@ -32,18 +32,7 @@ def lively():
     become likely next tokens: rows end their turn after different numbers of tokens, within a batch some
     finish while others go on, and six of the eight end on <|endoftext|>, where lm-eval and our engine part
     unless `align_stopping` is applied (without it, doc 0's lm-eval text runs on past the marker)."""
-    from benchmark.models import load_model_and_tokenizer
-
-    model, tok = load_model_and_tokenizer("tiny-random-llama", seed=0)
-    g = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for p in model.parameters():
-            if p.dim() == 2:
-                p.copy_(torch.randn(p.shape, generator=g) * 0.2)
-        emb = model.get_input_embeddings().weight
-        for marker in ("<|im_end|>", "<|endoftext|>"):
-            emb[tok.convert_tokens_to_ids(marker)] *= 2.0
-    return model.float(), tok
+    return lively_tiny(end_of_turn_scale=2.0)
 
 
 @pytest.fixture

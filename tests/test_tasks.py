@@ -1,12 +1,11 @@
 """Every registered task: it loads, its views build, and each scorer calls a gold answer right and a wrong
 one wrong. Real data is used when the data directory has it (CI does), else rows written here."""
-import json
 import sqlite3
 
 import pytest
 
 from benchmark.views import ViewBuilder
-from tasks import DATA_DIR_ENV, all_tasks, get_task, load_split, resolve_data_dir
+from tasks import all_tasks, get_task, load_split, resolve_data_dir
 from tasks.base import ScoringContext, score_all
 from tasks.jsonl import Example
 from conftest import FIXTURE_ROWS
