@@ -118,9 +118,9 @@ def cmd_evaluate(ns: argparse.Namespace) -> int:
 
 def _extensions():
     """Sub-commands defined next to the code they drive (module.register_cli(subparsers))."""
-    from benchmark import fetch, lm_eval_export
+    from benchmark import fetch, lm_eval_export, sweep
 
-    return [fetch.register_cli, lm_eval_export.register_cli]
+    return [fetch.register_cli, lm_eval_export.register_cli, sweep.register_cli]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -173,13 +173,14 @@ def main(argv: list[str] | None = None) -> int:
     from benchmark.models import ModelError
     from benchmark.views import TemplateError
     from tasks import DataError, UnknownNameError
+    from benchmark.store import StoreError
     from tasks.base import ScoringSetupError
 
     ns = build_parser().parse_args(argv)
     try:
         return ns.handler(ns)
     except (ConfigError, UnknownNameError, DataError, ModelError, TemplateError, FileExistsError,
-            ScoringSetupError) as e:
+            ScoringSetupError, StoreError) as e:
         print(f"jepa-bench: error: {e}", file=sys.stderr)
         return 2
 

@@ -33,6 +33,7 @@ class TrainConfig:
     pretrain: bool = False  # random initialisation of the same architecture (paper §4.1, Table 2)
     data_dir: str | None = None  # folder of upstream JSONL files; None -> $JEPA_BENCH_DATA_DIR or ./data
     limit_train: int | None = None  # first N training rows (CPU-scale runs); None = the whole split
+    flop_budget: float | None = None  # stop at this many analytic training FLOPs (Table 6's equal-FLOP runs); None = all epochs
     val_fraction: float = 0.0  # carve this share of train as a validation split (paper: none, it tuned on test)
 
     # --- objective ---
@@ -112,6 +113,7 @@ class TrainConfig:
         need(self.lr > 0, f"learning rate must be > 0, got {self.lr}")
         need(self.batch_size >= 1 and self.grad_accum >= 1, "batch_size and grad_accum must be >= 1")
         need(self.limit_train is None or self.limit_train >= 1, "limit_train must be >= 1")
+        need(self.flop_budget is None or self.flop_budget > 0, f"flop_budget must be > 0, got {self.flop_budget}")
         need(0.0 <= self.val_fraction < 1.0, f"val_fraction must be in [0, 1), got {self.val_fraction}")
         need(self.lora_rank >= 1, "lora_rank must be >= 1")
         need(not (self.front_pred and self.reverse_pred), "front_pred and reverse_pred cannot be combined")

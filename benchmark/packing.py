@@ -49,6 +49,9 @@ class Collator:
     def __call__(self, examples: list[dict]) -> dict:
         batch = self.packed(examples) if self.mode == "packed" else self.reference(examples)
         batch["num_examples"] = torch.tensor(len(examples))
+        # real (unpadded) tokens forwarded, for the FLOPs count of the results store
+        views = (lambda e: len(e["source_ids"]) + len(e["target_ids"])) if self.with_views else (lambda e: 0)
+        batch["num_tokens"] = torch.tensor(sum(len(e["full_ids"]) + views(e) for e in examples))
         return batch
 
     # ---------------------------------------------------------------- helpers
@@ -133,6 +136,7 @@ def only_full_segments(batch: dict, mode: str, padding_side: str, pad_id: int) -
             out = {k: v[:, :keep] for k, v in out.items()}
         out["trajectory"] = batch["trajectory"] - (keep if padding_side == "left" else 0)
         out["num_examples"] = batch["num_examples"]
+        out["num_tokens"] = out["attention_mask"].sum()
         return out
     # packed: cut each row's full segment out and re-pad (on the CPU, then back to the batch's device)
     device = batch["input_ids"].device
@@ -155,5 +159,6 @@ def only_full_segments(batch: dict, mode: str, padding_side: str, pad_id: int) -
     shift = torch.tensor(new_starts) - batch["full_start"]
     out = {"input_ids": ids, "position_ids": positions, "attention_mask": block_causal_mask(segment),
            "shift_labels": targets, "full_start": torch.tensor(new_starts), "full_len": batch["full_len"],
-           "trajectory": batch["trajectory"] + shift[:, None], "num_examples": batch["num_examples"]}
+           "trajectory": batch["trajectory"] + shift[:, None], "num_examples": batch["num_examples"],
+           "num_tokens": torch.tensor(sum(lens))}
     return {k: v.to(device) for k, v in out.items()}

@@ -31,8 +31,9 @@ class LossParts:
 
 def _mask_for(model, mask: torch.Tensor) -> torch.Tensor:
     """The boolean 4-D mask works for sdpa and flex paths; eager attention adds the mask, so it needs floats."""
-    if mask.dim() == 4 and getattr(model.config, "_attn_implementation", "sdpa") == "eager":
-        dtype = model.get_input_embeddings().weight.dtype
+    inner = getattr(model, "module", model)  # DDP wraps the model; its config lives on the module
+    if mask.dim() == 4 and getattr(inner.config, "_attn_implementation", "sdpa") == "eager":
+        dtype = inner.get_input_embeddings().weight.dtype
         return torch.zeros(mask.shape, dtype=dtype, device=mask.device).masked_fill(~mask, torch.finfo(dtype).min)
     return mask
 

@@ -32,6 +32,8 @@ class JepaTrainer(Trainer):
         self._tube_generator = torch.Generator().manual_seed(run_config.seed)  # STP span draws
         self._window = None  # (labelled tokens, examples) of the current accumulation window
         self._sums: dict[str, float] = {}
+        self.tokens_processed = 0  # real tokens forwarded in training on this process (FLOPs, budgets)
+        self.tokens_computed = 0  # the same with padding: what the hardware actually computed
 
     # ------------------------------------------------------------------ normalisation
     def get_batch_samples(self, epoch_iterator, num_batches, device):
@@ -68,6 +70,9 @@ class JepaTrainer(Trainer):
         if self.args.world_size > 1:  # DDP averages gradients over processes; the counts were global
             loss = loss * self.args.world_size
         self._record(parts)
+        if model.training and "num_tokens" in inputs:
+            self.tokens_processed += int(inputs["num_tokens"])
+            self.tokens_computed += inputs["input_ids"].numel()
         return (loss, None) if return_outputs else loss
 
     # ------------------------------------------------------------------ logging

@@ -1,0 +1,212 @@
+"""Sweeps and the results store: specs, plans, resumption after SIGKILL, locks, determinism, budgets."""
+import errno
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from benchmark import store
+from benchmark.cli import main
+from benchmark.config import ConfigError
+from benchmark.runner import run_one
+from benchmark.sweep import load_spec, parse_spec, plan_lines, run_local
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SPEC = {
+    "name": "t",
+    "fixed": {"task": "synth", "model": "tiny-random-llama", "limit_train": 8, "epochs": 2, "batch_size": 4,
+              "grad_accum": 1, "lr": 1e-3, "max_length": 96},
+    "grid": {"objective": ["regular", "jepa"], "seed": [82, 23]},
+    "eval": {"splits": ["test"], "limit": 4, "max_new_tokens": 6, "batch_size": 4},
+}
+
+
+def spec_file(tmp_path, data_dir, **changes) -> Path:
+    d = json.loads(json.dumps(SPEC))
+    d["fixed"]["data_dir"] = str(data_dir)
+    for k, v in changes.items():
+        d[k] = v
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(d))
+    return path
+
+
+def numbers(run_dir: Path) -> dict:
+    """What a run measured, without times and provenance."""
+    s = store.read_summary(run_dir)
+    evals = [{k: v for k, v in e.items() if k != "seconds"} for e in s["evaluations"]]
+    log = [json.loads(line) for line in (run_dir / "train_log.jsonl").read_text().splitlines()]
+    log = [{k: v for k, v in r.items() if "runtime" not in k and "per_second" not in k} for r in log]
+    preds = sorted(p.read_text() for p in run_dir.rglob("predictions.jsonl"))
+    return {"evaluations": evals, "final": s["final"], "flops": s["flops"], "tokens": s["tokens_processed"],
+            "log": log, "predictions": preds}
+
+
+def tree(results: Path) -> dict:
+    return {p.name: numbers(p) for p in store.run_dirs(results)}
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"grdi": {}}, "Did you mean 'grid'"),
+    ({"grid": {"objectve": ["jepa"]}}, "Did you mean 'objective'"),
+    ({"grid": {"lbd": [1.0, -2.0], "objective": ["jepa"]}}, "run with lbd=-2.0"),
+    ({"grid": {"seed": 82}}, "must be a non-empty list"),
+    ({"eval": {"splits": ["val"]}}, "no split 'val'"),
+    ({"eval": {"limt": 3}}, "Did you mean 'limit'"),
+    ({"grid": {"out": ["x"]}}, "set by the results store"),
+])
+def test_bad_specs_fail_before_anything_runs(change, message, tmp_path, data_dir):
+    d = json.loads(json.dumps(SPEC))
+    d.update(change)
+    with pytest.raises(ConfigError, match=message):
+        parse_spec(d, results=tmp_path / "r")
+    assert not (tmp_path / "r").exists()
+
+
+def test_cli_bad_spec_is_one_line(tmp_path, data_dir, capsys):
+    path = spec_file(tmp_path, data_dir, grid={"lbd": [-1.0], "objective": ["jepa"]})
+    assert main(["sweep", "run", str(path), "--results", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "lambda" in err and str(path) in err
+
+
+def test_plan_run_resume_and_store_layout(tmp_path, data_dir):
+    sweep = load_spec(spec_file(tmp_path, data_dir), results=tmp_path / "r")
+    assert len(sweep.runs) == 4 and len({r.run_id for r in sweep.runs}) == 4
+    assert plan_lines(sweep)[0].startswith("sweep t: 4 runs, 0 done, 4 to run")
+    assert run_local(sweep, progress=False, log=lambda *a: None) == {"done": 0, "built": 4, "busy": 0}
+    assert run_local(sweep, progress=False, log=lambda *a: None) == {"done": 4, "built": 0, "busy": 0}
+    run = tmp_path / "r" / sweep.runs[2].run_id
+    s = store.read_summary(run)
+    assert s["config"]["objective"] == "jepa" and s["task"]["version"] >= 2 and s["git"] and s["versions"]
+    assert [(e["epoch"], e["split"]) for e in s["evaluations"]] == [(1.0, "test"), (2.0, "test")]
+    assert (run / "epochs" / "epoch_1" / "test" / "predictions.jsonl").is_file()
+    assert s["tokens_processed"] > 0 and s["flops"] == 6.0 * json.loads((run / "config.json").read_text())[
+        "parameters"] * s["tokens_processed"]
+    jepa, regular = s["tokens_processed"], store.read_summary(tmp_path / "r" / sweep.runs[0].run_id)["tokens_processed"]
+    assert jepa > regular  # the views are forwarded too
+    df = store.load_results(tmp_path / "r")
+    assert len(df) == 4 * 2 * 3  # runs x epochs x metrics
+    assert set(df["cfg.objective"]) == {"regular", "jepa"} and set(df["metric"]) == {"exact", "prefix", "dfa"}
+
+
+def test_same_run_twice_gives_identical_numbers(tmp_path, data_dir):
+    sweep = load_spec(spec_file(tmp_path, data_dir, grid={"objective": ["jepa"]}), results=tmp_path / "a")
+    run_one(sweep.runs[0], tmp_path / "a", progress=False)
+    run_one(sweep.runs[0], tmp_path / "b", progress=False)
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+def _sweep_cmd(spec: Path, results: Path) -> list[str]:
+    return [sys.executable, "-m", "benchmark.cli", "sweep", "run", str(spec), "--results", str(results), "--no-progress"]
+
+
+def test_sigkill_at_random_moments_then_resume_equals_an_uninterrupted_sweep(tmp_path, data_dir):
+    spec = spec_file(tmp_path, data_dir, grid={"objective": ["regular", "jepa"], "seed": [82, 23, 37, 84, 4]})
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    subprocess.run(_sweep_cmd(spec, tmp_path / "clean"), env=env, check=True, capture_output=True, cwd=ROOT)
+    rng, results, kills = random.Random(0), tmp_path / "killed", []
+    for _ in range(5):
+        proc = subprocess.Popen(_sweep_cmd(spec, results), env=env, cwd=ROOT, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        target, seen = rng.randint(1, 2), 0  # let it finish 0 or 1 runs, then kill during the next one
+        for line in proc.stdout:
+            seen += line.startswith("[")
+            if seen == target:
+                break
+        time.sleep(rng.uniform(0.0, 0.4))  # a run takes about half a second: mid-training, -eval or -write
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+        kills.append(len(store.run_dirs(results)))
+        for p in results.iterdir():  # nothing half-written ever looks done
+            if not p.name.startswith("."):
+                assert p.name.endswith(".partial") or store.read_summary(p) is not None, p
+    assert len(kills) == 5 and kills[-1] < 10, kills  # five kills, all before the sweep could finish
+    subprocess.run(_sweep_cmd(spec, results), env=env, check=True, capture_output=True, cwd=ROOT)
+    assert sorted(p.name for p in results.iterdir() if not p.name.startswith(".")) == sorted(tree(tmp_path / "clean"))
+    assert tree(results) == tree(tmp_path / "clean")
+
+
+def test_two_processes_on_one_store_build_each_run_once(tmp_path, data_dir):
+    spec = spec_file(tmp_path, data_dir)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    procs = [subprocess.Popen(_sweep_cmd(spec, tmp_path / "r"), env=env, cwd=ROOT, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) for _ in range(2)]
+    outs = [p.communicate()[0] for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    built = sum(o.count("FLOPs)") for o in outs)  # one such line per run a process built
+    assert built == 4, outs
+    assert len(store.run_dirs(tmp_path / "r")) == 4
+
+
+def test_flop_budget_stops_early_and_evaluates_the_final_state(tmp_path, data_dir):
+    sweep = load_spec(spec_file(tmp_path, data_dir, grid={"objective": ["jepa"]}), results=tmp_path / "full")
+    full = store.read_summary(run_one(sweep.runs[0], tmp_path / "full", progress=False)[0])
+    d = json.loads(json.dumps(SPEC))
+    d["fixed"].update(data_dir=str(data_dir), flop_budget=full["flops"] * 0.4)
+    d["grid"] = {"objective": ["jepa"]}
+    short = store.read_summary(run_one(parse_spec(d).runs[0], tmp_path / "short", progress=False)[0])
+    assert short["stopped_by_budget"] and short["optimizer_steps"] < full["optimizer_steps"]
+    assert full["flops"] * 0.4 <= short["flops"] < full["flops"]
+    assert short["evaluations"][-1]["step"] == short["optimizer_steps"]  # the stopped state is evaluated
+
+
+def test_unwritable_results_directory_is_a_clear_error(tmp_path, data_dir, capsys):
+    if os.geteuid() == 0:  # root writes anywhere: use a path below a regular file instead
+        target = tmp_path / "file" / "results"
+        (tmp_path / "file").write_text("")
+    else:
+        target = tmp_path / "ro"
+        target.mkdir(mode=0o500)
+    rc = main(["sweep", "run", str(spec_file(tmp_path, data_dir)), "--results", str(target), "--no-progress"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "cannot write to" in err and len(err.strip().splitlines()) == 1
+
+
+def test_full_disk_fails_clearly_and_keeps_finished_runs(tmp_path, data_dir, monkeypatch, capsys):
+    path = spec_file(tmp_path, data_dir)
+    results = tmp_path / "r"
+    real, calls = store.write_json_atomic, {"n": 0}
+
+    def fill_up(p, obj):  # the disk fills while the second run writes its config
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise store._explain(OSError(errno.ENOSPC, "No space left on device"), Path(p))
+        return real(p, obj)
+
+    monkeypatch.setattr(store, "write_json_atomic", fill_up)
+    assert main(["sweep", "run", str(path), "--results", str(results), "--no-progress"]) == 2
+    assert "no space left" in capsys.readouterr().err
+    assert len(store.run_dirs(results)) == 1  # the first run is intact and counts as done
+    monkeypatch.setattr(store, "write_json_atomic", real)
+    assert main(["sweep", "run", str(path), "--results", str(results), "--no-progress"]) == 0
+    assert len(store.run_dirs(results)) == 4 and not list(results.glob("*.partial"))
+
+
+def test_submitit_local_executor_runs_the_sweep(tmp_path, data_dir):
+    from benchmark.sweep import run_submitit
+
+    sweep = load_spec(spec_file(tmp_path, data_dir, grid={"objective": ["regular", "jepa"]}), results=tmp_path / "r")
+    jobs = run_submitit(sweep, folder=tmp_path / "jobs", cluster="local", timeout_min=5, parallelism=2,
+                        log=lambda *a: None)
+    assert len(jobs) == 2 and len(store.run_dirs(tmp_path / "r")) == 2
+    assert all(store.is_done(tmp_path / "r", r.run_id) for r in sweep.runs)
+
+
+def test_torchrun_launch_trains_one_run_data_parallel(tmp_path, data_dir):
+    """--nproc-per-node 2: the run is a torchrun launch (gloo on CPU); rank 0 writes, the store publishes."""
+    sweep = load_spec(spec_file(tmp_path, data_dir, grid={"objective": ["jepa"]}), results=tmp_path / "r")
+    path, status = run_one(sweep.runs[0], tmp_path / "r", progress=False, nproc_per_node=2)
+    s = store.read_summary(path)
+    assert status == "built" and s["world_size"] == 2
+    assert s["optimizer_steps"] == 2  # 8 examples / (batch 4 x 2 processes) = 1 step per epoch, 2 epochs
+    assert s["evaluations"] and s["last_log"]["jepa_loss"] > 0
