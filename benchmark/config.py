@@ -78,6 +78,7 @@ class TrainConfig:
     gradient_checkpointing: bool = False  # saves memory, same maths; the paper used it on GPUs
     logging_steps: int = 1  # optimizer steps between log lines
     save_model: bool = False  # write the fine-tuned model to OUT/model
+    save_checkpoints: bool = False  # sweeps: also keep the model of every evaluated epoch (epochs/epoch_k/model)
     out: str | None = None  # run directory
 
     def resolved(self) -> "TrainConfig":
@@ -127,7 +128,7 @@ class TrainConfig:
     def run_hash(self) -> str:
         """Identity of the resolved config, without fields that do not change results (out, logging)."""
         d = self.resolved().to_dict()
-        for k in ("out", "logging_steps", "data_dir", "save_model"):
+        for k in ("out", "logging_steps", "data_dir", "save_model", "save_checkpoints"):
             d.pop(k)
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]
 

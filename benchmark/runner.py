@@ -76,7 +76,7 @@ class RunSpec:
     def run_id(self) -> str:
         """Hash of the resolved training config (minus paths and logging) and the evaluation plan."""
         cfg = self.train.resolved().to_dict()
-        for k in ("out", "logging_steps", "data_dir", "save_model"):
+        for k in ("out", "logging_steps", "data_dir", "save_model", "save_checkpoints"):
             cfg.pop(k)
         blob = json.dumps({"train": cfg, "eval": self.eval.identity()}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
@@ -133,6 +133,9 @@ class EpochEval(TrainerCallback):
         ctx = ScoringContext(spider_db_dir=Path(plan.spider_db_dir) if plan.spider_db_dir else None,
                              dfa_timeout=plan.dfa_timeout, sql_timeout=plan.sql_timeout)
         label = f"epoch_{epoch:g}"
+        if self.spec.train.save_checkpoints and self.trainer is not None:
+            self.trainer.save_model(str(self.workdir / "epochs" / label / "model"))
+            self.tok.save_pretrained(str(self.workdir / "epochs" / label / "model"))
         for split, exs in self.examples.items():
             summary = evaluate(model, self.tok, self.task, exs, split=split, ctx=ctx, settings=settings,
                                metrics=plan.metrics, out_dir=self.workdir / "epochs" / label / split,

@@ -3,7 +3,8 @@
     name: synth-tiny                  # a label for listings
     results: results/synth-tiny       # default results directory (--results overrides)
     fixed: {task: synth, model: tiny-random-llama, epochs: 2, limit_train: 16}
-    grid: {objective: [regular, jepa], seed: [82, 23, 37]}      # any TrainConfig field; lists multiply
+    variants: [{objective: regular}, {objective: jepa, lbd: 2}]   # optional: named settings, times the grid
+    grid: {seed: [82, 23, 37]}                                    # any TrainConfig field; lists multiply
     eval: {splits: [test], limit: 32, max_new_tokens: 48}       # benchmark.runner.EvalPlan
 
 Every key is checked and every expanded run validated before anything runs. `plan` lists the runs and
@@ -27,7 +28,7 @@ from benchmark import store
 from benchmark.config import ConfigError, TrainConfig
 from benchmark.runner import EvalPlan, RunSpec, run_one
 
-SPEC_KEYS = ("name", "description", "results", "fixed", "grid", "eval")
+SPEC_KEYS = ("name", "description", "results", "fixed", "variants", "grid", "eval")
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,12 @@ def parse_spec(d: dict, *, source: Path | None = None, results: str | Path | Non
     _unknown("sweep key", d, SPEC_KEYS)
     fields = [f.name for f in dataclasses.fields(TrainConfig)]
     fixed, grid = dict(d.get("fixed") or {}), dict(d.get("grid") or {})
-    _unknown("config field", list(fixed) + list(grid), fields)
+    variants = d.get("variants") or [{}]
+    if not isinstance(variants, list) or not all(isinstance(v, dict) for v in variants):
+        raise ConfigError("variants must be a list of mappings of config fields")
+    _unknown("config field", list(fixed) + list(grid) + [k for v in variants for k in v], fields)
     for k in ("out",):
-        if k in fixed or k in grid:
+        if k in fixed or k in grid or any(k in v for v in variants):
             raise ConfigError(f"'{k}' is set by the results store; remove it from the sweep spec")
     both = sorted(set(fixed) & set(grid))
     if both:
@@ -66,9 +70,9 @@ def parse_spec(d: dict, *, source: Path | None = None, results: str | Path | Non
     plan = EvalPlan.from_dict(d.get("eval"))
     keys = list(grid)
     runs = []
-    for values in itertools.product(*(grid[k] for k in keys)):
-        settings = {**fixed, **dict(zip(keys, values))}
-        where = ", ".join(f"{k}={v}" for k, v in zip(keys, values)) or "the fixed settings"
+    for variant, values in itertools.product(variants, itertools.product(*(grid[k] for k in keys))):
+        settings = {**fixed, **variant, **dict(zip(keys, values))}
+        where = ", ".join(f"{k}={v}" for k, v in [*variant.items(), *zip(keys, values)]) or "the fixed settings"
         try:
             runs.append(RunSpec(TrainConfig.from_dict(settings), plan).check())
         except ConfigError as e:
@@ -80,7 +84,8 @@ def parse_spec(d: dict, *, source: Path | None = None, results: str | Path | Non
         raise ConfigError("two grid points give the same run (a grid value that changes nothing?)")
     name = d.get("name") or (source.stem if source else "sweep")
     root = Path(results or d.get("results") or Path("results") / name)
-    return Sweep(name=name, results=root, runs=tuple(runs), grid_keys=tuple(keys), source=source)
+    shown = tuple(dict.fromkeys([k for v in variants for k in v] + keys))
+    return Sweep(name=name, results=root, runs=tuple(runs), grid_keys=shown, source=source)
 
 
 def load_spec(path: str | Path, results: str | Path | None = None) -> Sweep:
@@ -111,18 +116,23 @@ def plan_lines(sweep: Sweep) -> list[str]:
     return lines
 
 
-def run_local(sweep: Sweep, *, progress: bool = True, log=print) -> dict[str, int]:
-    """Build every missing run of the sweep in this process, one after another."""
+def run_local(sweep: Sweep, *, progress: bool = True, nproc_per_node: int = 1, log=print) -> dict[str, int]:
+    """Build every missing run of the sweep from this process, one after another."""
     store.check_writable(sweep.results)
-    counts = {"done": 0, "built": 0, "busy": 0}
     todo = [r for r in sweep.runs if not store.is_done(sweep.results, r.run_id)]
-    counts["done"] = len(sweep.runs) - len(todo)
+    counts = {"done": len(sweep.runs) - len(todo), "built": 0, "busy": 0}
+    log(f"sweep {sweep.name}: {len(sweep.runs)} runs, {counts['done']} done, {len(todo)} to run")
     for i, run in enumerate(todo, 1):
         log(f"[{i}/{len(todo)}] {run.run_id}  {describe(run, sweep.grid_keys)}")
-        _, status = run_one(run, sweep.results, progress=progress)
+        path, status = run_one(run, sweep.results, progress=progress, nproc_per_node=nproc_per_node)
         counts[status] += 1
         if status == "busy":
-            log(f"          {run.run_id} is being built by another process: skipped")
+            log("          being built by another process: skipped")
+        elif status == "built":
+            s = store.read_summary(path)
+            finals = ", ".join(f"{split} {v['main_metric']} {100 * v['accuracy']:.2f}%" for split, v in s["final"].items())
+            log(f"          {finals}  ({s['wall_seconds']:.0f} s, {s['flops']:.3g} FLOPs)")
+    log(f"results in {sweep.results}")
     return counts
 
 
@@ -222,17 +232,5 @@ def cmd_run(ns) -> int:
                      parallelism=ns.parallelism)
         print("\n".join(plan_lines(sweep)))
         return 0
-    store.check_writable(sweep.results)
-    todo = [r for r in sweep.runs if not store.is_done(sweep.results, r.run_id)]
-    print(f"sweep {sweep.name}: {len(sweep.runs)} runs, {len(sweep.runs) - len(todo)} done, {len(todo)} to run")
-    for i, run in enumerate(todo, 1):
-        print(f"[{i}/{len(todo)}] {run.run_id}  {describe(run, sweep.grid_keys)}", flush=True)
-        path, status = run_one(run, sweep.results, progress=progress, nproc_per_node=ns.nproc_per_node)
-        if status == "busy":
-            print(f"          being built by another process: skipped", flush=True)
-        elif status == "built":
-            s = store.read_summary(path)
-            finals = ", ".join(f"{split} {v['main_metric']} {100 * v['accuracy']:.2f}%" for split, v in s["final"].items())
-            print(f"          {finals}  ({s['wall_seconds']:.0f} s, {s['flops']:.3g} FLOPs)", flush=True)
-    print(f"results in {sweep.results}")
+    run_local(sweep, progress=progress, nproc_per_node=ns.nproc_per_node, log=lambda m: print(m, flush=True))
     return 0

@@ -136,16 +136,26 @@ def test_sigkill_at_random_moments_then_resume_equals_an_uninterrupted_sweep(tmp
     assert tree(results) == tree(tmp_path / "clean")
 
 
-def test_two_processes_on_one_store_build_each_run_once(tmp_path, data_dir):
+def test_two_worker_processes_on_one_store_build_each_run_once(tmp_path, data_dir):
+    """--executor workers --devices cpu,cpu: two sweep processes share the runs out through the locks."""
     spec = spec_file(tmp_path, data_dir)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    procs = [subprocess.Popen(_sweep_cmd(spec, tmp_path / "r"), env=env, cwd=ROOT, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) for _ in range(2)]
-    outs = [p.communicate()[0] for p in procs]
-    assert all(p.returncode == 0 for p in procs)
-    built = sum(o.count("FLOPs)") for o in outs)  # one such line per run a process built
-    assert built == 4, outs
+    cmd = _sweep_cmd(spec, tmp_path / "r") + ["--executor", "workers", "--devices", "cpu,cpu"]
+    out = subprocess.run(cmd, env=env, cwd=ROOT, text=True, capture_output=True, check=True).stdout
+    assert out.count("FLOPs)") == 4, out  # one such line per run built, whichever worker built it
     assert len(store.run_dirs(tmp_path / "r")) == 4
+
+
+def test_checkpoints_are_optional(tmp_path, data_dir):
+    d = json.loads(json.dumps(SPEC))
+    d["fixed"].update(data_dir=str(data_dir), save_checkpoints=True)
+    d["grid"] = {"objective": ["jepa"]}
+    run = parse_spec(d).runs[0]
+    d["fixed"]["save_checkpoints"] = False
+    assert parse_spec(d).runs[0].run_id == run.run_id  # keeping checkpoints does not change the results
+    path, _ = run_one(run, tmp_path / "r", progress=False)
+    assert (path / "epochs" / "epoch_1" / "model" / "config.json").is_file()
+    assert (path / "epochs" / "epoch_2" / "model" / "tokenizer.json").is_file()
 
 
 def test_flop_budget_stops_early_and_evaluates_the_final_state(tmp_path, data_dir):
@@ -210,3 +220,20 @@ def test_torchrun_launch_trains_one_run_data_parallel(tmp_path, data_dir):
     assert status == "built" and s["world_size"] == 2
     assert s["optimizer_steps"] == 2  # 8 examples / (batch 4 x 2 processes) = 1 step per epoch, 2 epochs
     assert s["evaluations"] and s["last_log"]["jepa_loss"] > 0
+
+
+@pytest.mark.parametrize("path", sorted(str(p.relative_to(ROOT)) for p in (ROOT / "configs").rglob("*.yaml")))
+def test_every_shipped_spec_validates(path):
+    sweep = load_spec(ROOT / path)
+    assert sweep.runs and sweep.results
+
+
+def test_variants_multiply_the_grid(tmp_path, data_dir):
+    d = json.loads(json.dumps(SPEC))
+    d["variants"] = [{"objective": "regular"}, {"objective": "jepa", "lbd": 2.0}]
+    d["grid"] = {"seed": [1, 2, 3]}
+    sweep = parse_spec(d)
+    assert [(r.train.objective, r.train.lbd, r.train.seed) for r in sweep.runs] == [
+        ("regular", None, 1), ("regular", None, 2), ("regular", None, 3),
+        ("jepa", 2.0, 1), ("jepa", 2.0, 2), ("jepa", 2.0, 3)]
+    assert sweep.grid_keys == ("objective", "lbd", "seed")
