@@ -1,0 +1,312 @@
+"""Representation analyses of the paper (§4.2, Fig. 3 left, Fig. 4, Table 14) on a task's two views.
+
+For each example, Enc(Text) and Enc(Code) are the final-layer hidden states (`hidden_states[-1]`, after
+the final norm, as the JEPA loss reads them in benchmark/step.py) at the last content token of each view
+rendered alone, the views being the ones `ViewBuilder` builds for training. Then, per model:
+
+* `singular_values`: the singular values of the N x D matrix whose rows are Enc(Text) - Enc(Code),
+  descending, top 100 (Fig. 3 left; Table 14's second column is their mean, `mean_top`). The paper says
+  neither whether rows are centred nor normalised; this module does neither by default (`center`,
+  `normalize` are offered; STP's Fig. 6 compares "normalised" and "unnormalised" difference vectors).
+* `linear_map_error`: a least-squares linear map Enc(Text) -> Enc(Code) (Table 14's first column,
+  min_X ||Enc(Text) X - Enc(Code)||_2). With N <= D + 1 a linear map fits any data exactly, so the
+  in-sample residual says nothing; the headline is the error on a held-out half (fit on even rows,
+  evaluate on odd rows), relative to the spread of the held-out targets.
+* `tsne`: 2-D t-SNE of Text and Code encodings together (Fig. 4), through scikit-learn when installed.
+
+Which Text encoding: Fig. 3 left and Table 14 name Enc(Text), so `predictors=0` (the Text view without
+[PRED] tokens, last content token) is the default; `predictors=k` appends k predictor tokens and reads
+Pred(Enc(Text)) at the last one, the quantity the JEPA loss compares with Enc(Code). The paper's
+Table 14 rows "LLM-JEPA k = 1 / k = 0" name how the models were trained; it does not say which Text
+encoding was analysed, so record `predictors` with every result.
+
+`analyse` runs all of this for several models on the same examples and writes `representation.json`,
+`singular_values.png/.pdf` and, with `with_tsne=True`, `tsne.png/.pdf`.
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from benchmark.views import ViewBuilder
+
+JSON_FILE = "representation.json"
+ENCODING = "final-layer hidden state (after the final norm) at the last content token of each view rendered alone"
+
+
+# ----------------------------------------------------------------------------- encodings
+def _forward_last_hidden(model, rows: list[list[int]], positions: list[int], pad_id: int) -> torch.Tensor:
+    """hidden_states[-1][i, positions[i]] for right-padded rows: [B, D].
+
+    Right padding keeps every real token at positions 0..L-1, and causal attention never lets a real token
+    see the padding after it, so each row's states equal those of the row run alone.
+    """
+    device = next(model.parameters()).device
+    width = max(len(r) for r in rows)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, r in enumerate(rows):
+        ids[i, : len(r)] = torch.tensor(r, dtype=torch.long)
+        mask[i, : len(r)] = 1
+    kwargs = dict(input_ids=ids.to(device), attention_mask=mask.to(device), output_hidden_states=True,
+                  use_cache=False)
+    try:
+        out = model(**kwargs, logits_to_keep=1)  # the [B, L, |V|] head is not needed here
+    except TypeError:  # model classes without logits_to_keep
+        out = model(**kwargs)
+    hidden = out.hidden_states[-1]  # [B, L, D], after the final norm
+    return hidden[torch.arange(len(rows), device=hidden.device), torch.tensor(positions, device=hidden.device)]
+
+
+def _encode_rows(model, rows, positions, pad_id, batch_size, progress, desc) -> np.ndarray:
+    from tqdm.auto import tqdm
+
+    order = sorted(range(len(rows)), key=lambda i: len(rows[i]))  # similar lengths together: less padding
+    out = [None] * len(rows)
+    starts = range(0, len(order), batch_size)
+    for s in tqdm(starts, desc=desc, unit="batch", disable=not progress, leave=False):
+        idx = order[s: s + batch_size]
+        h = _forward_last_hidden(model, [rows[i] for i in idx], [positions[i] for i in idx], pad_id)
+        for i, v in zip(idx, h.float().cpu().numpy()):
+            out[i] = v
+    return np.stack(out).astype(np.float32)
+
+
+def encode_views(model, tok, examples, *, predictors: int = 0, batch_size: int = 16, progress: bool = False,
+                 plain: bool = False, max_length: int = 512) -> tuple[np.ndarray, np.ndarray]:
+    """(Enc(Text) [N, D], Enc(Code) [N, D]) as float32 arrays, one row per example, in example order.
+
+    predictors: 0 reads Enc(Text) at the last token of the user content; k > 0 appends k [PRED] tokens and
+    reads Pred(Enc(Text)) at the last of them. plain: render views without the chat template (--plain runs).
+    The model runs in its own dtype (the loaders give fp32) under no_grad in eval mode; its training mode is
+    restored afterwards.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be >= 1")
+    examples = list(examples)
+    if not examples:
+        raise ValueError("encode_views needs at least one example")
+    builder = ViewBuilder(tok, predictors=predictors, plain=plain, max_length=max_length)
+    built = [builder.build(ex) for ex in examples]
+    pad_id = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            text = _encode_rows(model, [b.source_ids for b in built], [b.source_enc for b in built], pad_id,
+                                batch_size, progress, "Enc(Text)")
+            code = _encode_rows(model, [b.target_ids for b in built], [b.target_enc for b in built], pad_id,
+                                batch_size, progress, "Enc(Code)")
+    finally:
+        model.train(was_training)
+    return text, code
+
+
+# ----------------------------------------------------------------------------- measures
+def _pair(text, code, *, same_width: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    x, y = np.asarray(text, dtype=np.float64), np.asarray(code, dtype=np.float64)
+    if x.ndim != 2 or y.ndim != 2 or len(x) != len(y) or (same_width and x.shape != y.shape):
+        raise ValueError(f"text and code must be [N, D] arrays of one shape, got {x.shape} and {y.shape}")
+    return x, y
+
+
+def singular_values(text, code, top: int = 100, *, center: bool = False, normalize: bool = False) -> np.ndarray:
+    """Top `top` singular values of the difference matrix Enc(Text) - Enc(Code) (rows = examples), descending.
+
+    Fewer than `top` when min(N, D) < top. center: subtract the mean difference first (not in the paper's
+    description, off by default). normalize: scale each difference row to unit norm first (STP Fig. 6's
+    "normalised difference vectors", as we read it; zero rows stay zero).
+    """
+    x, y = _pair(text, code)
+    d = x - y  # [N, D]
+    if normalize:
+        norms = np.linalg.norm(d, axis=1, keepdims=True)
+        d = np.divide(d, norms, out=np.zeros_like(d), where=norms > 0)
+    if center:
+        d = d - d.mean(axis=0, keepdims=True)
+    s = np.linalg.svd(d, compute_uv=False)  # descending
+    return s[: max(int(top), 0)]
+
+
+def _fit(x: np.ndarray, y: np.ndarray, ridge: float, bias: bool) -> np.ndarray:
+    """W minimising ||[x, 1] W - y||^2 + ridge ||W without its bias row||^2 (minimum-norm when ridge = 0)."""
+    a = np.hstack([x, np.ones((len(x), 1))]) if bias else x
+    if ridge <= 0:
+        return np.linalg.lstsq(a, y, rcond=None)[0]
+    penalty = np.eye(a.shape[1]) * ridge
+    if bias:
+        penalty[-1, -1] = 0.0  # the intercept is not shrunk
+    return np.linalg.solve(a.T @ a + penalty, a.T @ y)
+
+
+def _apply(w: np.ndarray, x: np.ndarray, bias: bool) -> np.ndarray:
+    return x @ w[:-1] + w[-1] if bias else x @ w
+
+
+def _relative(residual: float, y: np.ndarray) -> float:
+    spread = float(np.linalg.norm(y - y.mean(axis=0, keepdims=True)))
+    if spread == 0.0:
+        return 0.0 if residual == 0.0 else math.inf
+    return residual / spread
+
+
+def linear_map_error(text, code, *, ridge: float = 0.0, bias: bool = True) -> dict:
+    """Least-squares linear map W (with bias) from Enc(Text) to Enc(Code), and how well it fits.
+
+    Keys:
+    * heldout_relative (the headline): W fitted on even rows, ||X_odd W - Y_odd||_F / ||Y_odd - mean(Y_odd)||_F;
+      about 0 for an exactly linear relation, about 1 or more when X says nothing about Y;
+    * heldout_mse: mean squared error per coordinate on the odd rows;
+    * relative, mse, residual: the same fitted on all rows and measured on them. With N <= D + 1 an exact fit
+      always exists, so these are then ~0 for any data and carry no information;
+    * paper_residual: min_W ||X W - Y||_F over all rows without bias or ridge, the quantity Table 14 prints
+      (its ||.||_2 is read as the Frobenius norm). It grows with N and the scale of the states, so compare it
+      only across models on the same examples;
+    * n_fit, n_eval, dim, ridge, bias, exact_fit_possible (N <= D + bias).
+    """
+    x, y = _pair(text, code, same_width=False)  # a map may change the width; analyse() never does
+    n, dim = x.shape
+    out = {"n": n, "dim": dim, "ridge": float(ridge), "bias": bool(bias), "exact_fit_possible": n <= dim + int(bias)}
+
+    w = _fit(x, y, ridge, bias)
+    r = _apply(w, x, bias) - y
+    out["residual"] = float(np.linalg.norm(r))
+    out["relative"] = _relative(out["residual"], y)
+    out["mse"] = float(np.mean(r ** 2))
+    out["paper_residual"] = float(np.linalg.norm(x @ np.linalg.lstsq(x, y, rcond=None)[0] - y))
+
+    fit, ev = slice(0, None, 2), slice(1, None, 2)
+    out["n_fit"], out["n_eval"] = len(x[fit]), len(x[ev])
+    if out["n_eval"] == 0:
+        out["heldout_relative"] = out["heldout_mse"] = None
+        return out
+    w = _fit(x[fit], y[fit], ridge, bias)
+    r = _apply(w, x[ev], bias) - y[ev]
+    out["heldout_relative"] = _relative(float(np.linalg.norm(r)), y[ev])
+    out["heldout_mse"] = float(np.mean(r ** 2))
+    return out
+
+
+def default_perplexity(n_points: int) -> float:
+    """sklearn's default 30, lowered for small sets (it must stay below the number of points)."""
+    return float(min(30.0, max(1.0, (n_points - 1) / 3)))
+
+
+def _tsne_class():
+    try:
+        from sklearn.manifold import TSNE
+    except ImportError:
+        raise ImportError("t-SNE needs scikit-learn, which llm-jepa-bench does not install: "
+                          "pip install scikit-learn") from None
+    return TSNE
+
+
+def tsne(text, code, seed: int = 0, perplexity: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """2-D t-SNE of the Text and Code encodings embedded together: (text_xy [N, 2], code_xy [N, 2])."""
+    TSNE = _tsne_class()
+    x, y = _pair(text, code)
+    points = np.vstack([x, y])
+    if len(points) < 3:
+        raise ValueError("t-SNE needs at least two examples")
+    perplexity = default_perplexity(len(points)) if perplexity is None else float(perplexity)
+    xy = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed).fit_transform(points)
+    return xy[: len(x)], xy[len(x):]
+
+
+# ----------------------------------------------------------------------------- several models
+def _json_safe(v):
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {k: _json_safe(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_json_safe(x) for x in v]
+    return v
+
+
+def _save(fig, out_dir: Path, stem: str) -> list[str]:
+    names = []
+    for ext in ("png", "pdf"):
+        fig.savefig(out_dir / f"{stem}.{ext}", dpi=150, bbox_inches="tight")
+        names.append(f"{stem}.{ext}")
+    return names
+
+
+def plot_singular_values(spectra: dict[str, np.ndarray], out_dir: Path, *, title: str = "") -> list[str]:
+    """Fig. 3 left: one line per model, log-scale y. Returns the file names written."""
+    from matplotlib.figure import Figure  # no pyplot: no global backend or figure state
+
+    fig = Figure(figsize=(5, 3.5))
+    ax = fig.add_subplot()
+    for name, s in spectra.items():
+        s = np.asarray(s, dtype=float)
+        ax.plot(np.arange(1, len(s) + 1), np.where(s > 0, s, np.nan), label=name)  # log axis: drop exact zeros
+    ax.set_yscale("log")
+    ax.set_xlabel("index")
+    ax.set_ylabel("singular value of Enc(Text) − Enc(Code)")
+    ax.set_title(title or "top singular values")
+    ax.legend()
+    return _save(fig, out_dir, "singular_values")
+
+
+def plot_tsne(points: dict[str, tuple[np.ndarray, np.ndarray]], out_dir: Path) -> list[str]:
+    """Fig. 4: one panel per model, Text and Code points in two colours."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4 * len(points), 4))
+    axes = fig.subplots(1, len(points), squeeze=False)[0]
+    for ax, (name, (t, c)) in zip(axes, points.items()):
+        ax.scatter(t[:, 0], t[:, 1], s=8, c="tab:blue", label="Text")
+        ax.scatter(c[:, 0], c[:, 1], s=8, c="tab:orange", label="Code")
+        ax.set_title(name)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0].legend()
+    return _save(fig, out_dir, "tsne")
+
+
+def analyse(models: dict, examples, *, out_dir, predictors: int = 0, top: int = 100, with_tsne: bool = False,
+            center: bool = False, normalize: bool = False, ridge: float = 0.0, batch_size: int = 16,
+            plain: bool = False, seed: int = 0, progress: bool = False) -> dict:
+    """Run the analyses for each named (model, tokenizer) on the same examples; write JSON and figures.
+
+    models: e.g. {"base": (m0, tok0), "regular": (m1, tok1), "jepa": (m2, tok2)}. Returns the dict written
+    to `out_dir / representation.json`.
+    """
+    if not models:
+        raise ValueError("analyse needs at least one model")
+    if with_tsne:
+        _tsne_class()  # fail before the forwards, not after them
+    examples = list(examples)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result = {
+        "analysis": "representation", "n_examples": len(examples), "predictors": predictors,
+        "text_encoding": "Enc(Text)" if predictors == 0 else f"Pred(Enc(Text)) with {predictors} [PRED] tokens",
+        "encoding": ENCODING, "top": top, "center": center, "normalize": normalize, "plain": plain,
+        "linear_map_headline": "heldout_relative", "models": {}, "figures": [],
+    }
+    spectra, points = {}, {}
+    for name, (model, tok) in models.items():
+        text, code = encode_views(model, tok, examples, predictors=predictors, batch_size=batch_size,
+                                  progress=progress, plain=plain)
+        s = singular_values(text, code, top, center=center, normalize=normalize)
+        spectra[name] = s
+        result["models"][name] = {
+            "hidden_size": int(text.shape[1]),
+            "singular_values": [float(v) for v in s],
+            "mean_top": float(s.mean()) if len(s) else None,  # Table 14, "Avg. Top 100 Singular"
+            "linear_map": linear_map_error(text, code, ridge=ridge),
+        }
+        if with_tsne:
+            points[name] = tsne(text, code, seed=seed)
+    result["figures"] += plot_singular_values(spectra, out_dir, title=f"top {top} singular values, N = {len(examples)}")
+    if with_tsne:
+        result["figures"] += plot_tsne(points, out_dir)
+    result = _json_safe(result)
+    (out_dir / JSON_FILE).write_text(json.dumps(result, indent=2) + "\n")
+    return result

@@ -1,0 +1,113 @@
+"""reports/paper/paper_numbers.csv: it is consistent with the task registry, it holds the numbers of the
+notes on the papers, and the validator catches what it should."""
+import csv
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from benchmark.paper import EVIDENCE, PAPER_CSV, load_paper_numbers, paper_cell, validate
+
+NOTES = Path("/work/shared/notes/paper.md")  # where the transcription came from (outside the repository)
+
+
+@pytest.fixture(scope="module")
+def df():
+    return load_paper_numbers()
+
+
+def test_shipped_csv_validates(df):
+    assert validate(df) == []
+
+
+def test_dtypes(df):
+    for c in ("lbd", "predictors", "lr", "epoch", "pflops", "mean", "std", "p_value", "n_seeds"):
+        assert df[c].dtype == float, c
+    for c in ("front_pred", "reverse_pred", "pretrain"):
+        assert str(df[c].dtype) == "boolean", c
+    assert set(df["evidence"]) <= set(EVIDENCE)
+
+
+def test_every_table_has_rows(df):
+    tables = set(df["source_table"])
+    for t in ("Table 2", "Table 3", "Table 4", "Table 5", "Table 6", "Table 9", "Table 12", "Table 13", "Table 14",
+              "Table 15", "Fig. 1", "Fig. 3", "STP Table 1", "STP Table 2"):
+        assert t in tables, t
+
+
+def close(value, expected):
+    return math.isclose(value, expected, rel_tol=0, abs_tol=1e-9)
+
+
+def test_table3(df):
+    base = paper_cell(df, table="Table 3", task="synth", method="regular")
+    jepa = paper_cell(df, table="Table 3", task="synth", method="jepa")
+    assert (base["mean"], base["std"]) == (57.29, 5.32)
+    assert (jepa["mean"], jepa["std"], jepa["lbd"], jepa["predictors"], jepa["lr"]) == (71.46, 1.34, 1, 1, 2e-5)
+    assert jepa["metric"] == "exact" and jepa["evidence"] == "main text"
+    l2 = paper_cell(df, table="Table 3", task="synth", method="jepa-l2")
+    assert (l2["mean"], l2["distance"]) == (2.22, "l2")
+    front = paper_cell(df, table="Table 3", task="synth", method="jepa-front_pred")
+    assert bool(front["front_pred"]) and not bool(front["reverse_pred"])
+    assert paper_cell(df, table="Table 3", task="synth", method="jepa-avg_encoding")["evidence"] == "appendix, second-hand"
+
+
+def test_table2_pretraining(df):
+    base = paper_cell(df, table="Table 2", task="synth", method="regular")
+    jepa = paper_cell(df, table="Table 2", task="synth", method="jepa")
+    assert (base["mean"], base["std"], jepa["mean"], jepa["std"]) == (54.38, 1.70, 60.59, 1.01)
+    assert close(jepa["p_value"], 2.94e-4) and pd.isna(base["p_value"])
+    assert jepa["metric"] == "prefix" and bool(jepa["pretrain"]) and (jepa["lbd"], jepa["predictors"]) == (2, 3)
+
+
+def test_table4_nq_open(df):
+    base = paper_cell(df, table="Table 4", task="nq_open", method="regular")
+    jepa = paper_cell(df, table="Table 4", task="nq_open", method="jepa")
+    assert (base["mean"], jepa["mean"], jepa["lbd"], jepa["predictors"]) == (20.12, 21.59, 1024, 0)
+    assert jepa["metric"] == "original"
+    assert paper_cell(df, table="Table 4", task="hellaswag", method="jepa")["metric"] == "letter"
+
+
+def test_figure1_and_table6_need_disambiguation(df):
+    with pytest.raises(ValueError, match="epoch"):
+        paper_cell(df, table="Fig. 1", task="synth", method="jepa")
+    g3 = paper_cell(df, table="Fig. 1", task="turk", method="jepa", epoch=4)
+    assert g3["mean"] == 30.9 and g3["evidence"] == "uncertain" and "group 3" in g3["note"]
+    best = paper_cell(df, table="Table 6", task="synth", method="jepa-ld0.75-lbd4", pflops=28.98)
+    assert (best["mean"], best["std"], best["jepa_ratio"]) == (73.08, 1.28, 0.25)
+    assert paper_cell(df, table="Table 6", task="synth", method="no-such-method") is None
+
+
+def test_stp(df):
+    assert paper_cell(df, table="STP Table 1", task="synth", method="stp", subset=".* suffix")["mean"] == 88.5
+    assert paper_cell(df, table="STP Table 2", task="nq_open", method="stp")["lbd"] == 0.16
+    r1 = paper_cell(df, table="STP Table 2", task="gsm8k", method="stp",
+                    model="deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B")
+    assert r1["lbd"] == 0.04 and pd.isna(r1["mean"])
+
+
+@pytest.mark.skipif(not NOTES.exists(), reason="the project's notes on the paper are not on this machine")
+def test_every_number_is_in_the_notes():
+    """Each mean/std/p/lambda/PFLOPs string of the CSV occurs verbatim in the notes (no invented values)."""
+    text = NOTES.read_text()
+    with open(PAPER_CSV, newline="") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        for col in ("mean", "std", "p_value", "pflops", "lbd"):
+            if r[col]:
+                assert r[col] in text, (r["source_table"], r["task"], r["method"], col, r[col])
+
+
+def test_validate_catches_planted_problems(df):
+    bad = pd.concat([df, df.iloc[[5]]], ignore_index=True)  # a duplicate key
+    bad.loc[0, "task"] = "no_such_task"
+    bad.loc[1, "evidence"] = "blog post"
+    bad.loc[2, "metric"] = "no_such_metric"
+    bad.loc[3, "mean"] = 123.0
+    problems = "\n".join(validate(bad))
+    assert "unknown task 'no_such_task'" in problems
+    assert "evidence 'blog post'" in problems
+    assert "no_such_metric" in problems
+    assert "outside [0, 100]" in problems
+    assert "duplicated key" in problems

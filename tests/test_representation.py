@@ -1,0 +1,90 @@
+"""benchmark/representation.py: Enc(Text)/Enc(Code) encodings, SVD spectrum, linear-map error, analyse()."""
+import importlib.util
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from benchmark.representation import analyse, encode_views, linear_map_error, singular_values
+from benchmark.views import ViewBuilder
+
+
+def test_encodings_shape_and_batching(tiny, examples):
+    model, tok = tiny
+    model.train()  # encode_views must switch to eval and back
+    text, code = encode_views(model, tok, examples, batch_size=3)
+    assert model.training
+    hidden = model.config.hidden_size
+    assert text.shape == code.shape == (8, hidden) and text.dtype == np.float32
+    lengths = {len(ViewBuilder(tok, predictors=0).build(ex).source_ids) for ex in examples}
+    assert len(lengths) > 1  # the batches really are padded
+    text1, code1 = encode_views(model, tok, examples, batch_size=1)
+    np.testing.assert_allclose(text, text1, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(code, code1, atol=1e-5, rtol=0)
+
+    text_k, code_k = encode_views(model, tok, examples, predictors=2, batch_size=8)
+    assert np.abs(text_k - text).max() > 1e-3  # Pred(Enc(Text)) is read at the last [PRED] token
+    np.testing.assert_allclose(code_k, code, atol=1e-5, rtol=0)  # the Code view carries no predictors
+
+
+def test_rows_match_a_direct_forward(tiny, examples):
+    model, tok = tiny
+    text, code = encode_views(model, tok, examples[:3], batch_size=3)
+    b = ViewBuilder(tok, predictors=0).build(examples[1])
+    assert tok.decode(b.source_ids[: b.source_enc + 1]).endswith(examples[1].user)  # last user content token
+    with torch.no_grad():
+        for ids, pos, row in ((b.source_ids, b.source_enc, text[1]), (b.target_ids, b.target_enc, code[1])):
+            out = model.eval()(input_ids=torch.tensor([ids]), output_hidden_states=True)
+            np.testing.assert_allclose(out.hidden_states[-1][0, pos].numpy(), row, atol=1e-5, rtol=0)
+
+
+def test_singular_values_of_the_difference_matrix():
+    rng = np.random.default_rng(0)
+    text, code = rng.normal(size=(8, 32)), rng.normal(size=(8, 32))
+    direct = np.linalg.svd(text - code, compute_uv=False)
+    s = singular_values(text, code)
+    assert len(s) == min(8, 32, 100)
+    np.testing.assert_allclose(s, direct, rtol=1e-10)
+    assert np.all(np.diff(s) <= 0)
+    assert len(singular_values(text, code, top=5)) == 5
+    d = text - code
+    np.testing.assert_allclose(singular_values(text, code, center=True),
+                               np.linalg.svd(d - d.mean(0), compute_uv=False), rtol=1e-10)
+    # unit-norm difference rows: the squared singular values sum to N
+    np.testing.assert_allclose((singular_values(text, code, normalize=True) ** 2).sum(), 8.0, rtol=1e-10)
+
+
+def test_linear_map_error_separates_linear_from_unrelated():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 10))
+    y = x @ rng.normal(size=(10, 6)) + rng.normal(size=6)  # exactly affine, N > D
+    r = linear_map_error(x, y)
+    assert r["relative"] < 1e-8 and r["heldout_relative"] < 1e-8 and r["heldout_mse"] < 1e-12
+    assert r["n_fit"] == 100 and r["n_eval"] == 100 and not r["exact_fit_possible"]
+    assert r["paper_residual"] > 1.0  # Table 14's form has no bias: the offset b is left unexplained
+
+    x, y = rng.normal(size=(40, 16)), rng.normal(size=(40, 16))
+    assert linear_map_error(x, y)["heldout_relative"] > 0.5
+    assert linear_map_error(x, y, ridge=1.0)["heldout_relative"] > 0.5
+
+    x, y = rng.normal(size=(10, 32)), rng.normal(size=(10, 32))  # N <= D: any data fits in-sample
+    r = linear_map_error(x, y)
+    assert r["exact_fit_possible"] and r["relative"] < 1e-8 and r["heldout_relative"] > 0.5
+
+
+def test_analyse_writes_json_and_figures(tiny, examples, tmp_path):
+    from benchmark.models import load_model_and_tokenizer
+
+    with_tsne = importlib.util.find_spec("sklearn") is not None
+    models = {"a": tiny, "b": load_model_and_tokenizer("tiny-random-llama", seed=1)}
+    result = analyse(models, examples, out_dir=tmp_path, top=100, with_tsne=with_tsne)
+    assert (tmp_path / "singular_values.png").stat().st_size > 0 and (tmp_path / "singular_values.pdf").exists()
+    assert (tmp_path / "tsne.png").exists() == with_tsne
+    written = json.loads((tmp_path / "representation.json").read_text())
+    assert written == result and set(written["models"]) == {"a", "b"}
+    a, b = written["models"]["a"], written["models"]["b"]
+    assert len(a["singular_values"]) == 8 and a["singular_values"] != b["singular_values"]
+    assert a["mean_top"] == pytest.approx(np.mean(a["singular_values"]))
+    assert a["linear_map"]["n_eval"] == 4 and a["linear_map"]["heldout_relative"] is not None
+    assert written["predictors"] == 0 and written["text_encoding"] == "Enc(Text)"
