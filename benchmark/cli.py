@@ -118,9 +118,10 @@ def cmd_evaluate(ns: argparse.Namespace) -> int:
 
 def _extensions():
     """Sub-commands defined next to the code they drive (module.register_cli(subparsers))."""
-    from benchmark import check, fetch, lm_eval_export, sweep
+    from benchmark import check, fetch, lm_eval_export, report, sweep
 
-    return [fetch.register_cli, lm_eval_export.register_cli, sweep.register_cli, check.register_cli]
+    return [fetch.register_cli, lm_eval_export.register_cli, sweep.register_cli, report.register_cli,
+            check.register_cli]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -173,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     from benchmark.models import ModelError
     from benchmark.views import TemplateError
     from tasks import DataError, UnknownNameError
+    from benchmark.report import ReportError
     from benchmark.store import StoreError
     from tasks.base import ScoringSetupError
 
@@ -180,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return ns.handler(ns)
     except (ConfigError, UnknownNameError, DataError, ModelError, TemplateError, FileExistsError,
-            ScoringSetupError, StoreError) as e:
+            ScoringSetupError, StoreError, ReportError) as e:
         print(f"jepa-bench: error: {e}", file=sys.stderr)
         return 2
 

@@ -210,6 +210,7 @@ def build(spec: RunSpec, work: Path, *, progress: bool = True) -> dict | None:
     wall = time.time() - started
     if cfg.save_model:
         trainer.save_model(str(work / "model"))
+    trainer.accelerator.wait_for_everyone()  # no rank may still read the trainer folder when rank 0 removes it
     if not main_process:
         return None
     shutil.rmtree(work / "trainer", ignore_errors=True)

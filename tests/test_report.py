@@ -1,0 +1,124 @@
+"""`jepa-bench report` on a synthetic results tree: every table, figure and verdict, statistics vs scipy."""
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmark import store
+from benchmark.cli import main
+from benchmark.config import TrainConfig
+from benchmark.report import build_report, comparison_table, load_runs, method_label
+from benchmark.paper import load_paper_numbers
+
+ROOT = Path(__file__).resolve().parent.parent
+# (task, objective, lbd, k) -> final accuracy per seed (fractions), epochs 1 and 2 (final)
+ARMS = {
+    ("synth", "regular", None, 1): {82: (0.40, 0.50), 23: (0.45, 0.55), 37: (0.42, 0.52)},
+    ("synth", "jepa", 1.0, 1): {82: (0.60, 0.70), 23: (0.63, 0.72), 37: (0.61, 0.69)},
+    ("synth", "jepa", 2.0, 1): {82: (0.60, 0.66), 23: (0.62, 0.68), 37: (0.60, 0.67)},
+    ("gsm8k", "regular", None, 1): {82: (0.30, 0.40), 23: (0.31, 0.41), 37: (0.29, 0.39)},
+    ("gsm8k", "jepa", 1.0, 1): {82: (0.30, 0.35), 23: (0.30, 0.36), 37: (0.30, 0.34)},
+}
+
+
+def fake_run(root: Path, task, objective, lbd, k, seed, accs) -> None:
+    cfg = TrainConfig(task=task, model="tiny-random-llama", objective=objective, lbd=lbd, predictors=k, seed=seed,
+                      epochs=2).resolved().to_dict()
+    run_id = f"{task[:4]}{objective[:3]}{lbd or 0:g}{seed}".replace(".", "")
+    d = root / run_id
+    d.mkdir(parents=True)
+    metric = "exact" if task == "synth" else "original"
+    evals = [{"epoch": float(e + 1), "step": 10 * (e + 1), "split": "test", "flops": 1e9 * (e + 1) * (2 if lbd else 1),
+              "n": 100, "main_metric": metric, "accuracy": a,
+              "metrics": {metric: {"accuracy": a, "correct": int(100 * a), "wrong": 100 - int(100 * a),
+                                   "undecided": 0, "upper_bound": a}}} for e, a in enumerate(accs)]
+    (d / "config.json").write_text(json.dumps({"versions": {"torch": "x"}, "hardware": {"platform": "test", "cpu_count": 2}}))
+    (d / "train_log.jsonl").write_text("".join(json.dumps({"step": s, "loss": 3 - s / 10, "lm_loss": 3 - s / 10,
+                                                             **({"jepa_loss": 0.5 - s / 50, "cosine": 0.5 + s / 50} if lbd else {})}) + "\n"
+                                               for s in range(1, 21)))
+    store.write_json_atomic(d / "metrics.json", {"run_id": run_id, "complete": True, "config": cfg,
+                                                  "eval": {"splits": ["test"], "limit": 100, "max_new_tokens": 128},
+                                                  "evaluations": evals, "git": {"commit": "abc"}})
+
+
+@pytest.fixture
+def tree(tmp_path) -> Path:
+    root = tmp_path / "results"
+    for (task, obj, lbd, k), seeds in ARMS.items():
+        for seed, accs in seeds.items():
+            fake_run(root, task, obj, lbd, k, seed, accs)
+    return root
+
+
+def test_table_statistics_match_scipy(tree):
+    from scipy import stats as sps
+
+    table = comparison_table(load_runs(tree), "test", load_paper_numbers())
+    row = table[(table.task == "synth") & (table.method == "jepa") & (table["lambda"] == 1.0)].iloc[0]
+    jepa = [100 * ARMS[("synth", "jepa", 1.0, 1)][s][1] for s in (4, 23, 37, 82) if s != 4]
+    reg = [100 * ARMS[("synth", "regular", None, 1)][s][1] for s in (23, 37, 82)]
+    assert row["mean"] == pytest.approx(sum(jepa) / 3)
+    assert row["p"] == pytest.approx(sps.ttest_rel(jepa, reg, alternative="greater").pvalue, rel=1e-9)
+    assert row["n_pairs"] == 3 and row["paper_mean"] == 71.46 and row["paper_table"] == "Table 3"
+    synth = table[(table.task == "synth") & (table.method != "regular")]
+    raw = sorted(synth["p"])
+    assert sorted(synth["p_holm"]) == pytest.approx([min(1, 2 * raw[0]), min(1, max(2 * raw[0], raw[1]))])
+    assert row["verdict"] == "reproduced"
+    gsm = table[(table.task == "gsm8k") & (table.method == "jepa")].iloc[0]
+    assert gsm["delta"] < 0 and gsm["verdict"] == "not reproduced"  # the paper claims +4.0 on GSM8K
+    assert table[table.method == "regular"]["verdict"].eq("baseline").all()
+
+
+def test_report_has_every_table_figure_and_verdict(tree, tmp_path):
+    out = tmp_path / "report"
+    readme = build_report(tree, out, title="Synthetic")
+    text = readme.read_text()
+    for ext in ("md", "tex", "csv"):
+        assert (out / "tables" / f"comparison.{ext}").stat().st_size > 0
+    for name in ("accuracy_vs_epoch_synth_test", "losses_synth", "accuracy_vs_flops_synth_test", "lambda_k_synth_test",
+                 "accuracy_vs_epoch_gsm8k_test", "losses_gsm8k", "accuracy_vs_flops_gsm8k_test"):
+        for ext in ("png", "pdf"):
+            assert (out / "figures" / f"{name}.{ext}").stat().st_size > 1000, name
+        if name.startswith(("accuracy", "losses", "lambda")):
+            assert f"figures/{name}.png" in text
+    assert not (out / "figures" / "lambda_k_gsm8k_test.png").exists()  # one (λ, k) point: no heatmap
+    assert "### Verdict rule" in text and "REPRODUCED when" in text
+    assert "**reproduced**" in text and "**not reproduced**" in text
+    assert "## Differences from the paper's protocol" in text and "tiny-random-llama" in text
+    assert "71.46 ± 1.34" in (out / "tables" / "comparison.md").read_text()
+
+
+def test_cli_report_and_empty_results(tree, tmp_path, capsys):
+    assert main(["report", str(tree), "--out", str(tmp_path / "r")]) == 0
+    assert "report written to" in capsys.readouterr().out
+    (tmp_path / "empty").mkdir()
+    assert main(["report", str(tmp_path / "empty"), "--out", str(tmp_path / "r2")]) == 2
+    assert "no complete runs" in capsys.readouterr().err
+
+
+def test_method_labels_match_the_paper_data():
+    labels = {method_label(TrainConfig(objective="jepa", **kw).resolved().to_dict()) for kw in (
+        {}, {"distance": "l2"}, {"distance": "mse"}, {"distance": "infonce"}, {"front_pred": True},
+        {"reverse_pred": True})}
+    paper = set(load_paper_numbers()["method"])
+    assert labels <= paper, labels - paper
+
+
+def test_report_of_the_committed_ci_baseline(tmp_path):
+    readme = build_report(ROOT / "results" / "ci-baseline", tmp_path / "ci")
+    assert "synth" in readme.read_text() and (tmp_path / "ci" / "figures" / "losses_synth.png").is_file()
+
+
+def test_representation_section_from_saved_models(tmp_path, data_dir):
+    """Runs that kept their model get the Fig. 3 / Table 14 analysis beside the base model."""
+    from benchmark.runner import EvalPlan, RunSpec, run_one
+
+    for objective in ("regular", "jepa"):
+        cfg = TrainConfig(task="synth", model="tiny-random-llama", objective=objective, limit_train=4, epochs=1,
+                          batch_size=2, grad_accum=1, max_length=96, save_model=True, data_dir=str(data_dir))
+        run_one(RunSpec(cfg, EvalPlan(limit=2, max_new_tokens=4)), tmp_path / "r", progress=False)
+    readme = build_report(tmp_path / "r", tmp_path / "out", representations=6).read_text()
+    assert "## Representations" in readme and "| base |" in readme and "| jepa |" in readme
+    res = json.loads((tmp_path / "out" / "representation" / "synth" / "representation.json").read_text())
+    assert set(res["models"]) == {"base", "regular", "jepa"} and res["n_examples"] == 6
+    assert (tmp_path / "out" / "representation" / "synth" / "singular_values.png").is_file()
