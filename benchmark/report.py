@@ -57,6 +57,20 @@ class Run:
     path: Path
     cfg: dict
     summary: dict
+    metric_override: str | None = None  # `report --metric`
+
+    @property
+    def headline(self) -> str:
+        """The metric the tables lead with: --metric when given, prefix match for runs from random
+        initialisation (paper §4.1: such models do not learn to stop), else the task's parity metric."""
+        metrics = self.summary["evaluations"][-1]["metrics"]
+        if self.metric_override:
+            if self.metric_override not in metrics:
+                raise ReportError(f"run {self.run_id} has no metric {self.metric_override!r}; it has {', '.join(metrics)}")
+            return self.metric_override
+        if self.cfg.get("pretrain") and "prefix" in metrics:
+            return "prefix"
+        return self.summary["evaluations"][-1]["main_metric"]
 
     @property
     def setting(self) -> tuple:
@@ -75,14 +89,14 @@ class Run:
         ev = evs[-1] if epoch is None else next((e for e in evs if e["epoch"] == epoch), None)
         if ev is None:
             return None
-        return 100 * (ev["accuracy"] if metric is None else ev["metrics"][metric]["accuracy"])
+        return 100 * ev["metrics"][metric or self.headline]["accuracy"]
 
 
-def load_runs(results: Path) -> list[Run]:
+def load_runs(results: Path, metric: str | None = None) -> list[Run]:
     runs = []
     for d in store.run_dirs(results):
         s = store.read_summary(d)
-        runs.append(Run(s["run_id"], d, s["config"], s))
+        runs.append(Run(s["run_id"], d, s["config"], s, metric))
     if not runs:
         raise ReportError(f"no complete runs under {results} (a run is complete when its metrics.json is)")
     return runs
@@ -141,7 +155,7 @@ def comparison_table(runs: list[Run], split: str, paper=None):
         row = {"task": cfg["task"], "model": cfg["model"], "method": label,
                "lambda": cfg.get("lbd") if label != "regular" else None,
                "k": cfg.get("predictors") if label.startswith("jepa") else None,
-               "metric": rs[0].summary["evaluations"][-1]["main_metric"], "split": split, "n": n,
+               "metric": rs[0].headline, "split": split, "n": n,
                "mean": mean, "std": std, "delta": math.nan, "p": math.nan, "n_pairs": 0,
                "seeds": ",".join(str(s) for s in sorted(scores))}
         base = regular.get(rs[0].setting)
@@ -258,7 +272,7 @@ def plot_accuracy_vs_epoch(runs: list[Run], task: str, split: str, out: Path) ->
         mean, std = np.nanmean(vals, 0), (np.nanstd(vals, 0, ddof=1) if len(rs) > 1 else np.zeros(len(epochs)))
         ax.plot(epochs, mean, marker="o", label=f"{label} (n={len(rs)})")
         ax.fill_between(epochs, mean - std, mean + std, alpha=0.2)
-    metric = runs[0].summary["evaluations"][-1]["main_metric"]
+    metric = next(r.headline for r in runs if r.cfg["task"] == task)
     ax.set(xlabel="epoch", ylabel=f"{metric} accuracy on {split} (%)", title=f"{task}: accuracy vs epoch (± 1 std)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
@@ -302,8 +316,8 @@ def plot_accuracy_vs_flops(runs: list[Run], task: str, split: str, out: Path) ->
     """The paper's Fig. 5: accuracy against analytic training FLOPs (each point an evaluation)."""
     fig, (ax,) = _figure()
     for label, rs in _arms_by_method(runs, task).items():
-        pts = sorted((e["flops"], 100 * e["accuracy"]) for r in rs for e in r.summary["evaluations"]
-                     if e["split"] == split and e.get("flops"))
+        pts = sorted((e["flops"], 100 * e["metrics"][r.headline]["accuracy"]) for r in rs
+                     for e in r.summary["evaluations"] if e["split"] == split and e.get("flops"))
         if pts:
             ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=14, label=label, alpha=0.8)
     ax.set(xscale="log", xlabel="training FLOPs (6·N·T)", ylabel=f"accuracy on {split} (%)",
@@ -391,11 +405,14 @@ def write_readme(out: Path, title: str, runs: list[Run], table, figures: list[Pa
     from benchmark import stats
 
     first = json.loads((runs[0].path / "config.json").read_text())
+    headlines = ", ".join(sorted({f"`{r.headline}` on {r.cfg['task']}" for r in runs}))
     commits = sorted({str(r.summary.get("git", {}).get("commit")) for r in runs})
     lines = [f"# {title}", "",
-             f"Built by `jepa-bench report` from {len(runs)} complete runs. Scores are the main metric of each "
-             f"task (the authors' check, for parity with the paper) on the `{split}` split after the last epoch, "
-             "in percent, mean ± std over seeds (std with ddof = 1).", "",
+             f"Built by `jepa-bench report` from {len(runs)} complete runs. Scores are "
+             f"{headlines} "
+             f"(the authors' check for parity with the paper; prefix match for models trained from random "
+             f"initialisation, as the paper's Table 2) on the `{split}` split after the last epoch, in percent, "
+             "mean ± std over seeds (std with ddof = 1).", "",
              "## What was run", "",
              f"* runs: {len(runs)}; tasks: {', '.join(sorted({r.cfg['task'] for r in runs}))}; methods: "
              f"{', '.join(sorted({method_label(r.cfg) for r in runs}))}",
@@ -473,11 +490,11 @@ def representation_analysis(runs: list[Run], out: Path, *, n_examples: int, with
 
 
 def build_report(results: str | Path, out: str | Path, *, split: str = "test", title: str | None = None,
-                 representations: int = 0, with_tsne: bool = False) -> Path:
+                 representations: int = 0, with_tsne: bool = False, metric: str | None = None) -> Path:
     from benchmark.paper import load_paper_numbers
 
     results, out = Path(results), Path(out)
-    runs = load_runs(results)
+    runs = load_runs(results, metric)
     table = comparison_table(runs, split, load_paper_numbers())
     write_tables(table, out / "tables")
     figures: list[Path] = []
@@ -496,6 +513,8 @@ def register_cli(sub) -> None:
     r.add_argument("--out", default=None, help="report folder (default: reports/<results folder name>)")
     r.add_argument("--split", default="test", help="split whose final scores fill the tables")
     r.add_argument("--title", default=None)
+    r.add_argument("--metric", default=None,
+                   help="metric of the tables (default: the task's parity metric; prefix for --pretrain runs)")
     r.add_argument("--representations", type=int, default=0, metavar="N",
                    help="also analyse Enc(Text) vs Enc(Code) on N test examples (runs that saved their model)")
     r.add_argument("--tsne", action="store_true", help="with --representations: t-SNE panels (scikit-learn)")
@@ -505,6 +524,6 @@ def register_cli(sub) -> None:
 def cmd_report(ns) -> int:
     out = Path(ns.out) if ns.out else Path("reports") / Path(ns.results).resolve().name
     path = build_report(ns.results, out, split=ns.split, title=ns.title, representations=ns.representations,
-                        with_tsne=ns.tsne)
+                        with_tsne=ns.tsne, metric=ns.metric)
     print(f"report written to {path}")
     return 0

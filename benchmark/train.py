@@ -54,6 +54,19 @@ def view_builder(cfg: TrainConfig, tok) -> ViewBuilder:
                        max_length=cfg.max_length, with_views=cfg.objective == "jepa")
 
 
+def _checkpointing_arguments(enabled: bool) -> dict:
+    """transformers 5.x renamed gradient_checkpointing to activation_checkpointing; older 5.x releases
+    (e.g. the GPU image's 5.17) only know the old names."""
+    import inspect
+
+    from transformers import TrainingArguments
+
+    prefix = ("activation" if "activation_checkpointing" in inspect.signature(TrainingArguments).parameters
+              else "gradient")
+    # non-reentrant: safe with DDP and with several forwards per step
+    return {f"{prefix}_checkpointing": enabled, f"{prefix}_checkpointing_kwargs": {"use_reentrant": False}}
+
+
 def training_arguments(cfg: TrainConfig, output_dir: Path, progress: bool):
     from transformers import TrainingArguments
 
@@ -65,8 +78,7 @@ def training_arguments(cfg: TrainConfig, output_dir: Path, progress: bool):
         save_strategy="no", report_to="none", bf16=cfg.bf16, use_cpu=not torch.cuda.is_available(),
         dataloader_drop_last=True,  # the authors drop the last incomplete batch
         remove_unused_columns=False, disable_tqdm=not progress,
-        activation_checkpointing=cfg.gradient_checkpointing,
-        activation_checkpointing_kwargs={"use_reentrant": False},  # safe with DDP and several forwards
+        **_checkpointing_arguments(cfg.gradient_checkpointing),
     )
 
 

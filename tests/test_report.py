@@ -122,3 +122,23 @@ def test_representation_section_from_saved_models(tmp_path, data_dir):
     res = json.loads((tmp_path / "out" / "representation" / "synth" / "representation.json").read_text())
     assert set(res["models"]) == {"base", "regular", "jepa"} and res["n_examples"] == 6
     assert (tmp_path / "out" / "representation" / "synth" / "singular_values.png").is_file()
+
+
+def test_pretraining_runs_are_judged_by_prefix_match_as_in_table_2(tmp_path):
+    """Paper §4.1: models trained from random initialisation do not learn to stop: prefix match."""
+    root = tmp_path / "results"
+    for (task, obj, lbd, k), seeds in list(ARMS.items())[:2]:
+        for seed, accs in seeds.items():
+            fake_run(root, task, obj, lbd, k, seed, accs)
+    for d in store.run_dirs(root):  # make them pretraining runs that also scored prefix
+        s = store.read_summary(d)
+        s["config"]["pretrain"] = True
+        for e in s["evaluations"]:
+            e["metrics"]["prefix"] = {**e["metrics"]["exact"], "accuracy": e["accuracy"] + 0.1}
+        store.write_json_atomic(d / "metrics.json", s)
+    table = comparison_table(load_runs(root), "test", load_paper_numbers())
+    jepa = table[table.method == "jepa"].iloc[0]
+    assert jepa["metric"] == "prefix" and jepa["paper_table"] == "Table 2" and jepa["paper_mean"] == 60.59
+    assert jepa["mean"] == pytest.approx(100 * (0.70 + 0.72 + 0.69) / 3 + 10)
+    exact = comparison_table(load_runs(root, metric="exact"), "test", load_paper_numbers())
+    assert exact[exact.method == "jepa"].iloc[0]["metric"] == "exact"
