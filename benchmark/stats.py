@@ -56,6 +56,18 @@ _FPMIN = 1e-300  # keeps Lentz's denominators away from zero
 _MAXIT = 10_000
 
 
+def _lentz_step(aa: float, c: float, d: float) -> tuple[float, float, float]:
+    """One modified-Lentz update of the continued fraction: new (c, d) and their product."""
+    d = 1.0 + aa * d
+    if abs(d) < _FPMIN:
+        d = _FPMIN
+    c = 1.0 + aa / c
+    if abs(c) < _FPMIN:
+        c = _FPMIN
+    d = 1.0 / d
+    return c, d, d * c
+
+
 def _betacf(a: float, b: float, x: float) -> float:
     """Continued fraction for the incomplete beta function (Numerical Recipes ``betacf``, modified Lentz)."""
     qab, qap, qam = a + b, a + 1.0, a - 1.0
@@ -67,24 +79,9 @@ def _betacf(a: float, b: float, x: float) -> float:
     h = d
     for m in range(1, _MAXIT + 1):
         m2 = 2 * m
-        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
-        d = 1.0 + aa * d
-        if abs(d) < _FPMIN:
-            d = _FPMIN
-        c = 1.0 + aa / c
-        if abs(c) < _FPMIN:
-            c = _FPMIN
-        d = 1.0 / d
+        c, d, _ = _lentz_step(m * (b - m) * x / ((qam + m2) * (a + m2)), c, d)  # even term
         h *= d * c
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
-        d = 1.0 + aa * d
-        if abs(d) < _FPMIN:
-            d = _FPMIN
-        c = 1.0 + aa / c
-        if abs(c) < _FPMIN:
-            c = _FPMIN
-        d = 1.0 / d
-        delta = d * c
+        c, d, delta = _lentz_step(-(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)), c, d)  # odd term
         h *= delta
         if abs(delta - 1.0) < _EPS:
             return h
