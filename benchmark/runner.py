@@ -179,8 +179,7 @@ def build(spec: RunSpec, work: Path, *, progress: bool = True) -> dict | None:
     Runs in the sweep process, or in every process of a `torchrun` launch: the Trainer then trains data
     parallel, and only the main process writes files and evaluates (the others wait at the next
     collective operation)."""
-    from benchmark.provenance import provenance
-    from benchmark.train import make_trainer, prepare
+    from benchmark.train import make_trainer, prepare, run_record
     from benchmark.trainer import JsonlLogCallback
     from tasks import load_split
 
@@ -189,13 +188,9 @@ def build(spec: RunSpec, work: Path, *, progress: bool = True) -> dict | None:
     cfg, task, model, tok, items = prepare(spec.train)
     examples = {s: load_split(task, s, cfg.data_dir, spec.eval.limit, val_fraction=cfg.val_fraction)
                 for s in spec.eval.splits}
-    n_params = sum(p.numel() for p in model.parameters())
-    record = {"run_id": spec.run_id, "config": cfg.to_dict(), "eval": dataclasses.asdict(spec.eval),
-              "task": {"name": task.name, "version": task.version, "files": task.files},
-              "n_train": len(items), "n_truncated": sum(i["truncated"] for i in items),
-              "n_eval": {s: len(e) for s, e in examples.items()}, "parameters": n_params,
-              "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
-              "world_size": int(os.environ.get("WORLD_SIZE", "1")), **provenance()}
+    record = {"run_id": spec.run_id, "eval": dataclasses.asdict(spec.eval), **run_record(cfg, task, model, items),
+              "n_eval": {s: len(e) for s, e in examples.items()}, "world_size": int(os.environ.get("WORLD_SIZE", "1"))}
+    n_params = record["parameters"]
     if main_process:
         store.write_json_atomic(work / "config.json", record)
     epoch_eval = EpochEval(spec, task, examples, tok, work, n_params, progress)

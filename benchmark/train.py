@@ -107,17 +107,22 @@ def make_trainer(cfg: TrainConfig, model, tok, items: list[dict], output_dir: Pa
                        callbacks=list(callbacks))
 
 
+def run_record(cfg: TrainConfig, task, model, items: list[dict]) -> dict:
+    """What config.json records for any run: resolved config, task version, data counts, provenance."""
+    return {"config": cfg.to_dict(), "task": {"name": task.name, "version": task.version, "files": task.files},
+            "n_train": len(items), "n_truncated": sum(i["truncated"] for i in items),
+            "parameters": sum(p.numel() for p in model.parameters()),
+            "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
+            **provenance()}
+
+
 def train(cfg: TrainConfig, *, overwrite: bool = False, progress: bool = True) -> Path:
     out = check_output_dir(cfg.out, overwrite)
     cfg, task, model, tok, items = prepare(cfg)
     partial = out.with_name(out.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
-    record = {"config": cfg.to_dict(), "run_hash": cfg.run_hash(),
-              "task": {"name": task.name, "version": task.version, "files": task.files},
-              "n_train": len(items), "n_truncated": sum(i["truncated"] for i in items),
-              "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
-              **provenance()}
+    record = {"run_hash": cfg.run_hash(), **run_record(cfg, task, model, items)}
     (partial / "config.json").write_text(json.dumps(record, indent=2) + "\n")
     trainer = make_trainer(cfg, model, tok, items, partial / "trainer", progress,
                            callbacks=[JsonlLogCallback(partial / "train_log.jsonl")])
