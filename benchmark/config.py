@@ -128,12 +128,15 @@ class TrainConfig:
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
-    def run_hash(self) -> str:
-        """Identity of the resolved config, without fields that do not change results (out, logging)."""
+    def identity(self) -> dict:
+        """The resolved config without the fields that do not change results (paths, logging, saving)."""
         d = self.resolved().to_dict()
         for k in ("out", "logging_steps", "data_dir", "save_model", "save_checkpoints"):
             d.pop(k)
-        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]
+        return d
+
+    def run_hash(self) -> str:
+        return hashlib.sha256(json.dumps(self.identity(), sort_keys=True).encode()).hexdigest()[:12]
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":

@@ -75,10 +75,7 @@ class RunSpec:
     @property
     def run_id(self) -> str:
         """Hash of the resolved training config (minus paths and logging) and the evaluation plan."""
-        cfg = self.train.resolved().to_dict()
-        for k in ("out", "logging_steps", "data_dir", "save_model", "save_checkpoints"):
-            cfg.pop(k)
-        blob = json.dumps({"train": cfg, "eval": self.eval.identity()}, sort_keys=True)
+        blob = json.dumps({"train": self.train.identity(), "eval": self.eval.identity()}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
     def check(self) -> "RunSpec":

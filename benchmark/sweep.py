@@ -75,9 +75,7 @@ def parse_spec(d: dict, *, source: Path | None = None, results: str | Path | Non
         where = ", ".join(f"{k}={v}" for k, v in [*variant.items(), *zip(keys, values)]) or "the fixed settings"
         try:
             runs.append(RunSpec(TrainConfig.from_dict(settings), plan).check())
-        except ConfigError as e:
-            raise ConfigError(f"run with {where}: {e}") from None
-        except TypeError as e:
+        except (ConfigError, TypeError) as e:  # TypeError: a value of the wrong type for its field
             raise ConfigError(f"run with {where}: {e}") from None
     ids = [r.run_id for r in runs]
     if len(set(ids)) != len(ids):
