@@ -118,10 +118,10 @@ def cmd_evaluate(ns: argparse.Namespace) -> int:
 
 def _extensions():
     """Sub-commands defined next to the code they drive (module.register_cli(subparsers))."""
-    from benchmark import check, fetch, lm_eval_export, report, sweep
+    from benchmark import check, fetch, lm_eval_export, report, select, sweep
 
     return [fetch.register_cli, lm_eval_export.register_cli, sweep.register_cli, report.register_cli,
-            check.register_cli]
+            select.register_cli, check.register_cli]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -182,6 +182,8 @@ def comparison_table(runs: list[Run], split: str, paper=None):
     for _, r in table.iterrows():
         if r["method"] == "regular":
             verdicts.append(("baseline", ""))
+        elif r["n_pairs"] == 0 and math.isnan(r["delta"]):
+            verdicts.append(("no baseline", "no regular arm with the same settings in this results tree"))
         elif math.isnan(r["paper_delta"]):
             verdicts.append(("no paper claim", "the paper reports no such comparison"))
         else:
@@ -401,7 +403,7 @@ def _shared_settings(runs: list[Run]) -> str:
 
 
 def write_readme(out: Path, title: str, runs: list[Run], table, figures: list[Path], split: str,
-                 representation_lines: list[str] = ()) -> Path:
+                 representation_lines: list[str] = (), sections: list[str] = ()) -> Path:
     from benchmark import stats
 
     first = json.loads((runs[0].path / "config.json").read_text())
@@ -433,8 +435,9 @@ def write_readme(out: Path, title: str, runs: list[Run], table, figures: list[Pa
     counts = table["verdict"].value_counts().to_dict()
     lines += [f"Verdicts: {', '.join(f'{v} {n}' for v, n in sorted(counts.items()))}.", ""]
     for _, r in table[table["verdict"].isin(["reproduced", "not reproduced", "inconclusive"])].iterrows():
-        lines.append(f"* {r['task']} {r['method']}: **{r['verdict']}**: {r['verdict_reason']}")
-    lines += ["", "## Figures", ""]
+        arm = "" if r["method"] == "regular" else f" (λ = {r['lambda']:g}" + (f", k = {int(r['k'])})" if r["method"].startswith("jepa") else ")")
+        lines.append(f"* {r['task']} {r['method']}{arm}: **{r['verdict']}**: {r['verdict_reason']}")
+    lines += [""] + list(sections) + ["## Figures", ""]
     captions = {"accuracy_vs_epoch": "accuracy after each epoch, mean ± one std over seeds (the paper's Fig. 1 right)",
                 "losses": "LM loss, and JEPA / STP loss and cosine, over optimizer steps (mean over seeds)",
                 "accuracy_vs_flops": "accuracy against analytic training FLOPs (the paper's Fig. 5)",
@@ -491,12 +494,17 @@ def representation_analysis(runs: list[Run], out: Path, *, n_examples: int, with
 
 def build_report(results: str | Path, out: str | Path, *, split: str = "test", title: str | None = None,
                  representations: int = 0, with_tsne: bool = False, metric: str | None = None) -> Path:
+    from benchmark.ablation import ablation_section, ablation_table
     from benchmark.paper import load_paper_numbers
 
     results, out = Path(results), Path(out)
     runs = load_runs(results, metric)
-    table = comparison_table(runs, split, load_paper_numbers())
+    paper = load_paper_numbers()
+    table = comparison_table(runs, split, paper)
     write_tables(table, out / "tables")
+    ablation = ablation_table(runs, split, paper)
+    if not ablation.empty:
+        ablation.to_csv(out / "tables" / "ablation.csv", index=False)
     figures: list[Path] = []
     for task in sorted({r.cfg["task"] for r in runs}):
         figures += plot_accuracy_vs_epoch(runs, task, split, out / "figures")
@@ -504,7 +512,13 @@ def build_report(results: str | Path, out: str | Path, *, split: str = "test", t
         figures += plot_accuracy_vs_flops(runs, task, split, out / "figures")
         figures += plot_lambda_k(runs, task, split, out / "figures") or []
     extra = representation_analysis(runs, out, n_examples=representations, with_tsne=with_tsne) if representations else []
-    return write_readme(out, title or f"Report: {results}", runs, table, figures, split, extra)
+    sections = ablation_section(ablation)
+    if split != "test":  # a validation report is for choosing: say what `jepa-bench select` chooses
+        from benchmark.select import format_ranking, rank
+
+        sections += [f"## Choice on `{split}` (`jepa-bench select`)", "", "```",
+                     format_ranking(rank(runs, split, metric), split, metric or runs[0].headline), "```", ""]
+    return write_readme(out, title or f"Report: {results}", runs, table, figures, split, extra, sections)
 
 
 def register_cli(sub) -> None:

@@ -142,3 +142,13 @@ def test_pretraining_runs_are_judged_by_prefix_match_as_in_table_2(tmp_path):
     assert jepa["mean"] == pytest.approx(100 * (0.70 + 0.72 + 0.69) / 3 + 10)
     exact = comparison_table(load_runs(root, metric="exact"), "test", load_paper_numbers())
     assert exact[exact.method == "jepa"].iloc[0]["metric"] == "exact"
+
+
+def test_arms_without_a_regular_baseline_say_so(tmp_path):
+    root = tmp_path / "results"
+    for seed in (82, 23, 37):
+        fake_run(root, "synth", "jepa", 1.0, 1, seed, (0.3, 0.4))
+    table = comparison_table(load_runs(root), "test", load_paper_numbers())
+    assert table["verdict"].tolist() == ["no baseline"]
+    readme = build_report(root, tmp_path / "report").read_text()
+    assert "Verdicts: no baseline 1." in readme

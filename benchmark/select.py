@@ -1,0 +1,100 @@
+"""`jepa-bench select`: pick hyper-parameters (e.g. LLM-JEPA's λ and k) on the validation split.
+
+The paper chose its (k, λ) on the test set it then reports (notes/paper.md §2). A reproduction that wants
+an honest test number chooses on a split carved from train (`val_fraction`) and only then runs the chosen
+setting on test; this command does the choosing, from a results tree, so the choice is itself reproducible.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmark.report import ReportError, Run, load_runs, method_label
+
+# Fields a selection never ranks over: the seed is averaged, the rest identify the run, not the setting.
+NOT_A_CHOICE = {"seed", "out", "data_dir", "report_to"}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    method: str
+    setting: tuple[tuple[str, object], ...]  # the varying fields' values, sorted by field name
+    scores: tuple[float, ...]  # final-epoch score (%) of each seed
+
+    @property
+    def mean(self) -> float:
+        return statistics.fmean(self.scores)
+
+    @property
+    def std(self) -> float:
+        return statistics.stdev(self.scores) if len(self.scores) > 1 else float("nan")  # one seed: no spread
+
+    def describe(self) -> str:
+        return " ".join(f"{k}={v}" for k, v in self.setting) or "(single setting)"
+
+
+def _varying_fields(runs: list[Run]) -> list[str]:
+    keys = sorted({k for r in runs for k in r.cfg} - NOT_A_CHOICE)
+    return [k for k in keys if len({json.dumps(r.cfg.get(k)) for r in runs}) > 1]
+
+
+def rank(runs: list[Run], split: str = "val", metric: str | None = None) -> list[Candidate]:
+    """Candidates best first: highest mean over seeds of the final `split` score; ties go to the setting
+    whose varying values sort lowest (smaller λ and k: cheaper and closer to the baseline)."""
+    scored = [r for r in runs if r.score(split, metric) is not None]
+    if not scored:
+        have = sorted({e["split"] for r in runs for e in r.summary["evaluations"]})
+        raise ReportError(f"no run has a {split!r} evaluation (they have: {', '.join(have) or 'none'}); sweep "
+                          f"with `eval: {{splits: [{split}]}}` and val_fraction > 0 to choose on validation")
+    fields = _varying_fields(scored)
+    groups: dict[tuple, list[float]] = {}
+    for r in scored:
+        key = (method_label(r.cfg), tuple((k, r.cfg.get(k)) for k in fields))
+        groups.setdefault(key, []).append(r.score(split, metric))
+    cands = [Candidate(m, s, tuple(v)) for (m, s), v in groups.items()]
+    return sorted(cands, key=lambda c: (-c.mean, [_sortable(v) for _, v in c.setting]))
+
+
+def _sortable(value) -> tuple:
+    """Numbers by value (10 after 2), everything else by its text, numbers first."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (0, value, "")
+    return (1, 0, json.dumps(value))
+
+
+def format_ranking(cands: list[Candidate], split: str, metric: str) -> str:
+    lines = [f"{'rank':>4}  {'method':<14} {'setting':<40} {split + ' ' + metric + ' (%)':>18}  seeds"]
+    for i, c in enumerate(cands, 1):
+        std = "—" if len(c.scores) < 2 else f"{c.std:.2f}"
+        lines.append(f"{i:>4}  {c.method:<14} {c.describe():<40} {c.mean:>10.2f} ± {std:<5}  {len(c.scores)}")
+    best = cands[0]
+    lines.append(f"chosen on {split}: {best.method} {best.describe()}")
+    return "\n".join(lines)
+
+
+def register_cli(sub) -> None:
+    s = sub.add_parser("select", help="rank the settings of a results tree on the validation split and name the best")
+    s.add_argument("results", help="a results tree whose runs were evaluated on `val` (e.g. results/cpu-synth-smollm2-select)")
+    s.add_argument("--split", default="val", help="split to choose on (choosing on test is what the paper did)")
+    s.add_argument("--metric", default=None, help="metric to choose by (default: the task's parity metric)")
+    s.add_argument("--out", default=None, help="also write the ranking and the choice to this JSON file")
+    s.set_defaults(handler=cmd_select)
+
+
+def cmd_select(ns) -> int:
+    runs = load_runs(Path(ns.results), ns.metric)
+    cands = rank(runs, ns.split, ns.metric)
+    metric = ns.metric or runs[0].headline
+    print(format_ranking(cands, ns.split, metric))
+    if ns.out:
+        from benchmark.store import write_json_atomic
+
+        write_json_atomic(Path(ns.out), {
+            "results": str(ns.results), "split": ns.split, "metric": metric,
+            "chosen": {"method": cands[0].method, **dict(cands[0].setting)},
+            "ranking": [{"method": c.method, **dict(c.setting), "mean": c.mean,
+                         "std": c.std if len(c.scores) > 1 else None, "scores": list(c.scores)}
+                        for c in cands]})
+    return 0

@@ -1,0 +1,71 @@
+"""The Table 3 loss-ablation section of `jepa-bench report`: variants paired with their cosine arm."""
+import json
+
+import pytest
+
+from benchmark.ablation import ablation_table
+from benchmark.paper import load_paper_numbers
+from benchmark.report import build_report, load_runs
+from tests.test_report import fake_run
+
+SEEDS = (82, 23, 37)
+# variant fields -> final accuracy per seed
+ARMS = {
+    "cosine": ({}, (0.70, 0.72, 0.69)),
+    "l2": ({"distance": "l2"}, (0.05, 0.06, 0.04)),  # collapses, as in the paper
+    "mse": ({"distance": "mse"}, (0.69, 0.70, 0.70)),  # about equal: inconclusive
+    "front": ({"front_pred": True}, (0.75, 0.78, 0.76)),  # better than cosine: against the paper
+}
+
+
+def _tree(root, with_regular=True):
+    staging = root.parent / "staging"
+    for name, (fields, accs) in ARMS.items():
+        for seed, acc in zip(SEEDS, accs):
+            fake_run(staging, "synth", "jepa", 2.0, 3, seed, (acc / 2, acc))
+            (d,) = staging.iterdir()
+            m = json.loads((d / "metrics.json").read_text())
+            m["config"].update(fields)
+            m["run_id"] = f"{name}{seed}"
+            (d / "metrics.json").write_text(json.dumps(m))
+            root.mkdir(exist_ok=True)
+            d.rename(root / m["run_id"])
+    if with_regular:
+        for seed in SEEDS:
+            fake_run(root, "synth", "regular", None, 3, seed, (0.2, 0.3))
+
+
+def test_each_variant_is_paired_with_cosine_in_the_papers_direction(tmp_path):
+    from scipy import stats as sps
+
+    root = tmp_path / "results"
+    _tree(root)
+    table = ablation_table(load_runs(root), "test", load_paper_numbers()).set_index("method")
+    assert list(table.index) == ["jepa", "jepa-l2", "jepa-mse", "jepa-front_pred"]  # the paper's row order
+    cos = [100 * a for a in ARMS["cosine"][1]]
+    l2 = [100 * a for a in ARMS["l2"][1]]
+    assert table.loc["jepa-l2", "delta"] == pytest.approx(sum(l2) / 3 - sum(cos) / 3)
+    # the paper's l2 is below its cosine (2.22 vs 71.46), so the test is one-tailed "less"
+    assert table.loc["jepa-l2", "paper_delta"] == pytest.approx(2.22 - 71.46)
+    assert table.loc["jepa-l2", "p"] == pytest.approx(sps.ttest_rel(l2, cos, alternative="less").pvalue, rel=1e-9)
+    raw = table.loc[["jepa-l2", "jepa-mse", "jepa-front_pred"], "p"].tolist()
+    m = sorted(raw)
+    assert table.loc["jepa-l2", "p_holm"] == pytest.approx(min(1, 3 * m[0]))
+    assert table.loc["jepa-l2", "verdict"] == "reproduced"
+    assert table.loc["jepa-front_pred", "verdict"] == "not reproduced"
+    assert table.loc["jepa-mse", "verdict"] in ("inconclusive", "not reproduced")
+    assert table.loc["jepa", "verdict"] == "reference"
+
+
+def test_report_has_the_ablation_section_only_when_variants_exist(tmp_path):
+    root = tmp_path / "results"
+    _tree(root)
+    readme = build_report(root, tmp_path / "report").read_text()
+    assert "## Loss ablation (paper Table 3)" in readme and "* ℓ2 norm: **reproduced**" in readme
+    assert (tmp_path / "report" / "tables" / "ablation.csv").is_file()
+    plain = tmp_path / "plain"
+    for seed in SEEDS:
+        fake_run(plain, "synth", "jepa", 2.0, 3, seed, (0.3, 0.4))
+        fake_run(plain, "synth", "regular", None, 3, seed, (0.2, 0.3))
+    assert ablation_table(load_runs(plain), "test").empty
+    assert "Loss ablation" not in build_report(plain, tmp_path / "plain-report").read_text()
