@@ -26,6 +26,7 @@ OBJECTIVE_FIELDS = ("objective", "lbd", "predictors", "distance", "front_pred", 
 IGNORED_FIELDS = ("seed", "out", "data_dir", "save_model", "save_checkpoints", "logging_steps")
 PAPER_MODEL = "meta-llama/Llama-3.2-1B-Instruct"
 PAPER_EPOCHS = 4.0
+PAPER_LR_GRID = (1e-5, 2e-5, 4e-5, 8e-5)  # paper §2: the best baseline lr of this grid is reused for JEPA
 TABLE_PRIORITY = ("Table 3", "Table 2", "Table 13", "Table 4", "Table 12", "Table 5", "Table 9", "Table 15",
                   "STP Table 1")
 
@@ -372,6 +373,10 @@ def _deviations(runs: list[Run]) -> list[str]:
     epochs = sorted({float(c["epochs"]) for c in cfgs})
     if epochs != [PAPER_EPOCHS]:
         notes.append(f"{', '.join(f'{e:g}' for e in epochs)} epoch(s) instead of 4.")
+    off_grid = sorted({float(c["lr"]) for c in cfgs} - set(PAPER_LR_GRID))
+    if off_grid:
+        notes.append(f"Learning rate {', '.join(f'{x:g}' for x in off_grid)}, outside the paper's grid "
+                     f"{{{', '.join(f'{x:g}' for x in PAPER_LR_GRID)}}}.")
     steps = sorted({c["batch_size"] * c["grad_accum"] for c in cfgs})
     notes.append(f"{', '.join(map(str, steps))} sequences per optimizer step on one process (paper: 128 on 8 GPUs).")
     seeds = sorted({c["seed"] for c in cfgs})

@@ -152,3 +152,14 @@ def test_arms_without_a_regular_baseline_say_so(tmp_path):
     assert table["verdict"].tolist() == ["no baseline"]
     readme = build_report(root, tmp_path / "report").read_text()
     assert "Verdicts: no baseline 1." in readme
+
+
+def test_a_learning_rate_off_the_papers_grid_is_a_stated_deviation(tmp_path):
+    root = tmp_path / "results"
+    fake_run(root, "synth", "regular", None, 1, 82, (0.3, 0.4))  # TrainConfig default lr 2e-5: on the grid
+    assert "Learning rate" not in build_report(root, tmp_path / "a").read_text()
+    m = json.loads((next(root.iterdir()) / "metrics.json").read_text())
+    m["config"]["lr"] = 5e-5
+    (next(root.iterdir()) / "metrics.json").write_text(json.dumps(m))
+    assert "Learning rate 5e-05, outside the paper's grid {1e-05, 2e-05, 4e-05, 8e-05}" in \
+        build_report(root, tmp_path / "b").read_text()
