@@ -11,10 +11,7 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmark.report import ReportError, Run, load_runs, method_label
-
-# Fields a selection never ranks over: the seed is averaged, the rest identify the run, not the setting.
-NOT_A_CHOICE = {"seed", "out", "data_dir", "report_to"}
+from benchmark.report import IGNORED_FIELDS, ReportError, Run, _varying, load_runs, method_label
 
 
 @dataclass(frozen=True)
@@ -35,11 +32,6 @@ class Candidate:
         return " ".join(f"{k}={v}" for k, v in self.setting) or "(single setting)"
 
 
-def _varying_fields(runs: list[Run]) -> list[str]:
-    keys = sorted({k for r in runs for k in r.cfg} - NOT_A_CHOICE)
-    return [k for k in keys if len({json.dumps(r.cfg.get(k)) for r in runs}) > 1]
-
-
 def rank(runs: list[Run], split: str = "val", metric: str | None = None) -> list[Candidate]:
     """Candidates best first: highest mean over seeds of the final `split` score; ties go to the setting
     whose varying values sort lowest (smaller λ and k: cheaper and closer to the baseline)."""
@@ -48,7 +40,7 @@ def rank(runs: list[Run], split: str = "val", metric: str | None = None) -> list
         have = sorted({e["split"] for r in runs for e in r.summary["evaluations"]})
         raise ReportError(f"no run has a {split!r} evaluation (they have: {', '.join(have) or 'none'}); sweep "
                           f"with `eval: {{splits: [{split}]}}` and val_fraction > 0 to choose on validation")
-    fields = _varying_fields(scored)
+    fields = [k for k in _varying(scored) if k not in IGNORED_FIELDS]  # the seed is averaged over
     groups: dict[tuple, list[float]] = {}
     for r in scored:
         key = (method_label(r.cfg), tuple((k, r.cfg.get(k)) for k in fields))
