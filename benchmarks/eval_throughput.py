@@ -11,6 +11,7 @@ here (NL-RX answers are at most 35 SmolLM2 tokens); pass 128 for the authors' ca
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -46,6 +47,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=1, help="median of this many timings per setting")
     ap.add_argument("--bf16", action="store_true", help="autocast bf16 (outputs may then differ from batch 1)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--json", default=None, help="also write the figures here, for summarize_performance.py")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -62,13 +64,26 @@ def main() -> None:
     print(f"{'batch':>5} {'seconds':>8} {'ex/s':>7} {'speed-up':>8}  identical to batch 1")
     print(f"{1:>5} {t1:8.1f} {len(prompts) / t1:7.2f} {1.0:8.2f}  (reference; {new_tokens} new tokens, "
           f"{sum(g.stopped for g in ref)}/{len(ref)} ended their turn)")
+    rows = {"1": {"seconds": t1, "identical": len(ref)}}
     for b in args.batch:
         tb, got = timed(lambda: greedy_generate(model, tok, prompts, batch_size=b, **kw), args.repeats)
         same = sum(g.token_ids == r.token_ids for g, r in zip(got, ref))
         print(f"{b:>5} {tb:8.1f} {len(prompts) / tb:7.2f} {t1 / tb:8.2f}  {same}/{len(ref)}")
+        rows[str(b)] = {"seconds": tb, "identical": same}
+    if args.json:
+        record = {"model": args.model, "task": task.name, "examples": len(prompts), "new_tokens": new_tokens,
+                  "max_new_tokens": args.max_new_tokens, "bf16": args.bf16, "threads": args.threads,
+                  "batches": rows, "peak_rss_gb": peak_rss_gb()}
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(record, indent=1) + "\n")
+
+
+def peak_rss_gb() -> float:
+    import resource  # Linux reports ru_maxrss in KiB
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 
 
 if __name__ == "__main__":
     main()
-    import resource
-    print(f"peak memory (max RSS of this process): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2:.2f} GB")
+    print(f"peak memory (max RSS of this process): {peak_rss_gb():.2f} GB")

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import statistics
 import time
+from pathlib import Path
 
 import torch
 
@@ -68,6 +70,7 @@ def main() -> None:
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--pretrain", action="store_true", help="random init from the model's config (no weights needed)")
+    ap.add_argument("--json", default=None, help="also write the figures here, for summarize_performance.py")
     ns = ap.parse_args()
     torch.manual_seed(0)
     model, tok = load_model_and_tokenizer(ns.model, seed=0, pretrain=ns.pretrain)
@@ -88,7 +91,7 @@ def main() -> None:
     where = torch.cuda.get_device_name() if ns.device.startswith("cuda") else f"{torch.get_num_threads()} CPU threads"
     print(f"model {ns.model}, task {ns.task}, {ns.batch} examples, {'bf16 autocast' if ns.bf16 else 'fp32'}, {where}")
     print(f"{'layout':<16} {'tensor':>10} {'real tok':>9} {'median s':>9}  {'real tokens/s':>14}  runs")
-    results = {}
+    results, record = {}, {"layouts": {}}
     for name, (batch, mode, objective, use_aux, kw) in layouts.items():
         reps = ns.authors_repeats if name == "authors' style" else ns.repeats
         med, runs = step_seconds(model, batch, mode=mode, objective=objective, use_aux=use_aux, repeats=reps,
@@ -96,6 +99,7 @@ def main() -> None:
         results[name] = med
         shape = "x".join(map(str, batch["input_ids"].shape))
         tokens = real["regular" if name == "regular" else "jepa"]
+        record["layouts"][name] = {"tensor": shape, "real_tokens": tokens, "median_s": med, "runs_s": runs}
         print(f"{name:<16} {shape:>10} {tokens:>9} {med:>9.3f}  {tokens / med:>8.0f} tok/s  "
               f"{', '.join(f'{t:.3f}' for t in runs)}", flush=True)
     ratio = real["jepa"] / real["regular"]
@@ -105,9 +109,19 @@ def main() -> None:
     speedup = results["authors' style"] / results["jepa packed"]
     print(f"authors' style / packed JEPA = {speedup:.1f}x (target >= 10x) -> {'OK' if speedup >= 10 else 'MISSED'}")
     print(f"reference / packed JEPA = {results['jepa reference'] / results['jepa packed']:.2f}x")
+    if ns.json:
+        record.update(model=ns.model, task=ns.task, batch=ns.batch, bf16=ns.bf16, where=where,
+                      peak_rss_gb=peak_rss_gb())
+        Path(ns.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(ns.json).write_text(json.dumps(record, indent=1) + "\n")
+
+
+def peak_rss_gb() -> float:
+    import resource  # Linux reports ru_maxrss in KiB
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 
 
 if __name__ == "__main__":
     main()
-    import resource
-    print(f"peak memory (max RSS of this process): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2:.2f} GB")
+    print(f"peak memory (max RSS of this process): {peak_rss_gb():.2f} GB")
