@@ -11,7 +11,6 @@ here (NL-RX answers are at most 35 SmolLM2 tokens); pass 128 for the authors' ca
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -21,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
+from bench_record import peak_rss_gb, write_record  # noqa: E402  (benchmarks/, the script's folder)
 from benchmark.generate import generation_prompt, greedy_generate  # noqa: E402
 from benchmark.models import load_for_evaluation  # noqa: E402
 from tasks import get_task, load_split  # noqa: E402
@@ -73,15 +73,8 @@ def main() -> None:
     if args.json:
         record = {"model": args.model, "task": task.name, "examples": len(prompts), "new_tokens": new_tokens,
                   "max_new_tokens": args.max_new_tokens, "bf16": args.bf16, "threads": args.threads,
-                  "batches": rows, "peak_rss_gb": peak_rss_gb()}
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(record, indent=1) + "\n")
-
-
-def peak_rss_gb() -> float:
-    import resource  # Linux reports ru_maxrss in KiB
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+                  "batches": rows}
+        write_record(args.json, record)
 
 
 if __name__ == "__main__":

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import statistics
 import time
-from pathlib import Path
 
 import torch
 
+from bench_record import peak_rss_gb, write_record  # benchmarks/, on sys.path as the script's folder
 from benchmark.models import load_model_and_tokenizer
 from benchmark.packing import Collator
 from benchmark.step import loss_parts
@@ -110,16 +109,8 @@ def main() -> None:
     print(f"authors' style / packed JEPA = {speedup:.1f}x (target >= 10x) -> {'OK' if speedup >= 10 else 'MISSED'}")
     print(f"reference / packed JEPA = {results['jepa reference'] / results['jepa packed']:.2f}x")
     if ns.json:
-        record.update(model=ns.model, task=ns.task, batch=ns.batch, bf16=ns.bf16, where=where,
-                      peak_rss_gb=peak_rss_gb())
-        Path(ns.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(ns.json).write_text(json.dumps(record, indent=1) + "\n")
-
-
-def peak_rss_gb() -> float:
-    import resource  # Linux reports ru_maxrss in KiB
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+        record.update(model=ns.model, task=ns.task, batch=ns.batch, bf16=ns.bf16, where=where)
+        write_record(ns.json, record)
 
 
 if __name__ == "__main__":
