@@ -53,6 +53,8 @@ def _add_evaluate_parser(sub) -> None:
     how.add_argument("--dfa-timeout", type=float, default=10.0, help="seconds per NL-RX equivalence check")
     how.add_argument("--sql-timeout", type=float, default=10.0, help="seconds per SQL query")
     how.add_argument("--out", default=None, help="output folder (default: RUN/eval/SPLIT or runs/eval/...)")
+    how.add_argument("--keep-inputs", action="store_true",
+                     help="also write each prompt and gold into predictions.jsonl (not for committed results)")
     how.add_argument("--no-progress", action="store_true", help="no progress bars")
     e.set_defaults(handler=cmd_evaluate)
 
@@ -107,7 +109,7 @@ def cmd_evaluate(ns: argparse.Namespace) -> int:
 
     model, tok = load_for_evaluation(target["model"], plain=target["plain"])
     settings = EvalSettings(batch_size=ns.batch_size, max_new_tokens=ns.max_new_tokens, bf16=ns.bf16,
-                            progress=not ns.no_progress, plain=target["plain"])
+                            progress=not ns.no_progress, plain=target["plain"], keep_inputs=ns.keep_inputs)
     summary = evaluate(model, tok, task, examples, split=ns.split, ctx=ctx, settings=settings, metrics=metrics,
                        out_dir=target["out"], extra={"model": target["model"], "run": target["run"],
                                                      "limit": ns.limit, "val_fraction": target["val_fraction"]})
@@ -118,10 +120,10 @@ def cmd_evaluate(ns: argparse.Namespace) -> int:
 
 def _extensions():
     """Sub-commands defined next to the code they drive (module.register_cli(subparsers))."""
-    from benchmark import check, fetch, lm_eval_export, report, select, sweep
+    from benchmark import check, fetch, lm_eval_export, predictions, report, select, sweep
 
     return [fetch.register_cli, lm_eval_export.register_cli, sweep.register_cli, report.register_cli,
-            select.register_cli, check.register_cli]
+            select.register_cli, check.register_cli, predictions.register_cli]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,14 +1,17 @@
 """Evaluate a model on a task split: ask (generate or choose), then score with every metric of the task.
 
 Outputs of one evaluation, written into its directory only when complete:
-* predictions.jsonl: one line per example, in data order: prompt, output, gold, and each metric's verdict
-  (correct true/false/null, reason, extracted), so scores can be recomputed without regenerating;
+* predictions.jsonl: one line per example, in data order: its index, a hash of the example, the output and
+  each metric's verdict (correct true/false/null, reason, extracted), so scores can be recomputed without
+  regenerating. The prompt and gold are left out unless `keep_inputs`: results trees get committed, and the
+  data must not be (`jepa-bench predictions` joins them back from the data directory, checking the hash);
 * metrics.json: accuracy per metric (a fraction of all examples; undecided counts wrong), counts of
   correct / wrong / undecided, the most common reasons, how the outputs were produced, and provenance.
 """
 from __future__ import annotations
 
 import collections
+import hashlib
 import json
 import os
 import shutil
@@ -31,6 +34,19 @@ class EvalSettings:
     bf16: bool = False  # autocast bf16: faster on CPU, but left-padded bf16 decoding can differ from batch 1
     progress: bool = True  # progress bar over examples
     plain: bool = False  # prompts without a chat template (models pretrained with --plain)
+    keep_inputs: bool = False  # also write each prompt and gold; off so committed results hold no data copy
+
+
+def example_hash(ex: Example) -> str:
+    """A short fingerprint of an example's messages: lets a join from the data directory check that row i
+    is still the example that was evaluated (a changed file, limit or val_fraction shows as a mismatch)."""
+    blob = json.dumps([m["content"] for m in ex.messages], ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def without_inputs(record: dict) -> dict:
+    """A predictions record minus the copies of the data (the rendered prompt and the gold answer)."""
+    return {k: v for k, v in record.items() if k not in ("prompt", "gold")}
 
 
 def ask(model, tok, task: Task, examples: list[Example], settings: EvalSettings) -> list[dict]:
@@ -56,7 +72,7 @@ def score(task: Task, examples: list[Example], answers: list[dict], ctx: Scoring
     for i, (ex, ans) in enumerate(tqdm(list(zip(examples, answers)), desc=f"{task.name}: scoring", unit="ex",
                                        disable=not progress, leave=False)):
         verdicts = score_all(task, ans["output"], ex, ctx, metrics)
-        records.append({"index": i, **ans, "gold": ex.assistant,
+        records.append({"index": i, "example_sha256": example_hash(ex), **ans, "gold": ex.assistant,
                         "verdicts": {k: {"correct": v.correct, "reason": v.reason, "extracted": v.extracted}
                                      for k, v in verdicts.items()}})
         for name, v in verdicts.items():
@@ -119,7 +135,8 @@ def evaluate(model, tok, task: Task, examples: list[Example], *, split: str, ctx
         **(extra or {}), **provenance(),
     }
     if out_dir is not None:
-        _write_atomically(Path(out_dir), records, summary)
+        _write_atomically(Path(out_dir), records if settings.keep_inputs else [without_inputs(r) for r in records],
+                          summary)
     return summary
 
 

@@ -38,6 +38,7 @@ class EvalPlan:
     spider_db_dir: str | None = None  # Spider's database/ folder; not part of the identity
     dfa_timeout: float = 10.0  # seconds per NL-RX equivalence check
     sql_timeout: float = 10.0  # seconds per SQL query
+    keep_inputs: bool = False  # write prompts and golds into predictions.jsonl; not part of the identity
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "EvalPlan":
@@ -64,6 +65,7 @@ class EvalPlan:
     def identity(self) -> dict:
         d = dataclasses.asdict(self)
         d.pop("spider_db_dir")  # where the databases live does not change results
+        d.pop("keep_inputs")  # nor does keeping a copy of the inputs beside the outputs
         return d
 
 
@@ -126,7 +128,7 @@ class EpochEval(TrainerCallback):
         plan = self.spec.eval
         epoch = round(state.epoch or 0.0, 3)
         settings = EvalSettings(batch_size=plan.batch_size, max_new_tokens=plan.max_new_tokens, bf16=plan.bf16,
-                                progress=self.progress, plain=self.spec.train.plain)
+                                progress=self.progress, plain=self.spec.train.plain, keep_inputs=plan.keep_inputs)
         ctx = ScoringContext(spider_db_dir=Path(plan.spider_db_dir) if plan.spider_db_dir else None,
                              dfa_timeout=plan.dfa_timeout, sql_timeout=plan.sql_timeout)
         label = f"epoch_{epoch:g}"

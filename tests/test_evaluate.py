@@ -17,7 +17,9 @@ def test_evaluate_writes_predictions_and_metrics(tiny, examples, tmp_path):
     out = tmp_path / "eval"
     summary = evaluate(model, tok, task, examples, split="test", settings=QUIET, out_dir=out)
     rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
-    assert [r["gold"] for r in rows] == [e.assistant for e in examples]  # data order, not length order
+    # data order, not length order; no copy of the data (prompt, gold) unless keep_inputs
+    assert [r["example_sha256"] for r in rows] == [ev.example_hash(e) for e in examples]
+    assert not any("prompt" in r or "gold" in r for r in rows)
     assert all(set(r["verdicts"]) == {"exact", "prefix", "dfa"} for r in rows)
     on_disk = json.loads((out / "metrics.json").read_text())
     assert on_disk["task_version"] == task.version and on_disk["n"] == len(examples)

@@ -20,7 +20,8 @@ from tasks import DataError, UnknownNameError, get_task, load_split
 from tasks.base import ScoringContext, ScoringSetupError, Verdict
 from conftest import FIXTURE_ROWS, write_jsonl
 
-SETTINGS = EvalSettings(batch_size=4, max_new_tokens=128, progress=False)  # as the exported max_gen_toks
+SETTINGS = EvalSettings(batch_size=4, max_new_tokens=128, progress=False,  # as the exported max_gen_toks
+                        keep_inputs=True)  # the prompts are compared with lm-eval's
 LETTERS = "ABCD"
 
 

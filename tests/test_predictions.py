@@ -1,0 +1,111 @@
+"""Predictions without data copies: evaluate() leaves prompts and golds out unless asked, `predictions show`
+joins them back from the data (checking each fingerprint), `predictions strip` cleans an existing tree."""
+import json
+
+import pytest
+
+from benchmark.cli import main
+from benchmark.evaluate import EvalSettings, evaluate, example_hash
+from benchmark.predictions import eval_source, join, load_examples, read_predictions, strip_tree
+from benchmark.runner import EvalPlan, RunSpec
+from benchmark.config import TrainConfig
+from benchmark.store import StoreError
+from tasks import get_task, load_split
+
+QUIET = EvalSettings(batch_size=4, max_new_tokens=8, progress=False)
+
+
+def _evaluate(tiny, data_dir, out, keep_inputs, limit=5):
+    model, tok = tiny
+    task = get_task("synth")
+    exs = load_split(task, "test", data_dir, limit)
+    settings = EvalSettings(batch_size=4, max_new_tokens=8, progress=False, keep_inputs=keep_inputs)
+    evaluate(model, tok, task, exs, split="test", settings=settings, out_dir=out, extra={"limit": limit})
+    return exs
+
+
+def test_keep_inputs_adds_prompt_and_gold_and_nothing_else(tiny, data_dir, tmp_path):
+    exs = _evaluate(tiny, data_dir, tmp_path / "kept", keep_inputs=True)
+    _evaluate(tiny, data_dir, tmp_path / "clean", keep_inputs=False)
+    kept, clean = read_predictions(tmp_path / "kept"), read_predictions(tmp_path / "clean")
+    assert [r["gold"] for r in kept] == [e.assistant for e in exs]
+    assert all(r["prompt"] and e.user in r["prompt"] for r, e in zip(kept, exs))
+    assert [{k: v for k, v in r.items() if k not in ("prompt", "gold")} for r in kept] == clean
+
+
+def test_strip_turns_a_kept_tree_into_the_clean_one_byte_for_byte(tiny, data_dir, tmp_path):
+    _evaluate(tiny, data_dir, tmp_path / "tree" / "run" / "epochs" / "epoch_1" / "test", keep_inputs=True)
+    _evaluate(tiny, data_dir, tmp_path / "clean", keep_inputs=False)
+    # a tree written before fingerprints existed: prompt and gold, no example_sha256
+    old = tmp_path / "tree" / "run" / "epochs" / "epoch_1" / "test" / "predictions.jsonl"
+    rows = [json.loads(line) for line in old.read_text().splitlines()]
+    old.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "example_sha256"}) + "\n" for r in rows))
+    assert strip_tree(tmp_path / "tree", str(data_dir), log=lambda *_: None) == 1
+    assert old.read_text() == (tmp_path / "clean" / "predictions.jsonl").read_text()
+    assert strip_tree(tmp_path / "tree", str(data_dir), log=lambda *_: None) == 0  # already clean: untouched
+
+
+def test_strip_refuses_a_gold_that_is_not_in_the_data(tiny, data_dir, tmp_path):
+    out = tmp_path / "ev"
+    _evaluate(tiny, data_dir, out, keep_inputs=True)
+    path = out / "predictions.jsonl"
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    rows[2].pop("example_sha256")
+    rows[2]["gold"] = "not the gold"
+    before = "".join(json.dumps(r) + "\n" for r in rows)
+    path.write_text(before)
+    with pytest.raises(StoreError, match="example 2"):
+        strip_tree(out, str(data_dir), log=lambda *_: None)
+    assert path.read_text() == before  # nothing half-written
+
+
+def test_join_detects_changed_data(tiny, data_dir, tmp_path):
+    from conftest import FIXTURE_ROWS, write_jsonl
+
+    _evaluate(tiny, data_dir, tmp_path / "ev", keep_inputs=False)
+    records = read_predictions(tmp_path / "ev")
+    source = eval_source(tmp_path / "ev", str(data_dir))
+    assert source.limit == 5 and source.split == "test" and source.val_fraction == 0.0
+    pairs = join(records, load_examples(source))
+    assert [ex.assistant for _, ex in pairs] == [a for _, a in FIXTURE_ROWS[:5]]
+    rows = list(FIXTURE_ROWS)
+    rows[1] = (rows[1][0], "a different gold")
+    write_jsonl(data_dir / "synth_test.jsonl", rows)
+    with pytest.raises(StoreError, match="example 1 differs"):
+        join(records, load_examples(source))
+
+
+def test_show_prints_gold_beside_output_and_filters_wrong(tiny, data_dir, tmp_path, capsys):
+    _evaluate(tiny, data_dir, tmp_path / "ev", keep_inputs=False)
+    assert main(["predictions", "show", str(tmp_path / "ev"), "--data-dir", str(data_dir)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("  gold:   ") == 5 and "(.*truck.*){3,}" in out
+    assert main(["predictions", "show", str(tmp_path / "ev"), "--data-dir", str(data_dir), "--wrong", "exakt"]) == 2
+    assert "Did you mean 'exact'" in capsys.readouterr().err
+    assert main(["predictions", "show", str(tmp_path / "nowhere")]) == 2
+    assert "no predictions.jsonl" in capsys.readouterr().err
+
+
+def test_keep_inputs_does_not_change_a_run_id():
+    train = TrainConfig.from_dict({"task": "synth", "model": "tiny-random-llama"})
+    assert RunSpec(train, EvalPlan()).run_id == RunSpec(train, EvalPlan(keep_inputs=True)).run_id
+
+
+def test_example_hash_depends_on_every_message(examples):
+    from tasks.jsonl import Example
+
+    ex = examples[0]
+    changed = Example((ex.messages[0], ex.messages[1], {"role": "assistant", "content": ex.assistant + "x"}))
+    assert example_hash(ex) != example_hash(changed) and len(example_hash(ex)) == 16
+
+
+def test_committed_results_hold_no_copy_of_the_data():
+    """Every predictions.jsonl under results/ (committed) is stripped: no prompt, no gold."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "results"
+    files = sorted(root.rglob("predictions.jsonl"))
+    assert files, "results/ should hold the committed trees"
+    offending = [str(p.relative_to(root)) for p in files
+                 if any("prompt" in r or "gold" in r for r in map(json.loads, p.read_text().splitlines()))]
+    assert not offending, f"run `jepa-bench predictions strip results` before committing: {offending[:3]}"
