@@ -407,6 +407,14 @@ def _shared_settings(runs: list[Run]) -> str:
     return ", ".join(f"{k}={runs[0].cfg[k]}" for k in sorted(runs[0].cfg) if k not in varying)
 
 
+def _arm_settings(row) -> str:
+    """' (λ = 1, k = 3)' for a JEPA arm, ' (λ = 0.02)' for STP, '' for the baseline."""
+    if row["method"] == "regular":
+        return ""
+    k = f", k = {int(row['k'])}" if row["method"].startswith("jepa") else ""
+    return f" (λ = {row['lambda']:g}{k})"
+
+
 def write_readme(out: Path, title: str, runs: list[Run], table, figures: list[Path], split: str,
                  representation_lines: list[str] = (), sections: list[str] = ()) -> Path:
     from benchmark import stats
@@ -440,8 +448,7 @@ def write_readme(out: Path, title: str, runs: list[Run], table, figures: list[Pa
     counts = table["verdict"].value_counts().to_dict()
     lines += [f"Verdicts: {', '.join(f'{v} {n}' for v, n in sorted(counts.items()))}.", ""]
     for _, r in table[table["verdict"].isin(["reproduced", "not reproduced", "inconclusive"])].iterrows():
-        arm = "" if r["method"] == "regular" else f" (λ = {r['lambda']:g}" + (f", k = {int(r['k'])})" if r["method"].startswith("jepa") else ")")
-        lines.append(f"* {r['task']} {r['method']}{arm}: **{r['verdict']}**: {r['verdict_reason']}")
+        lines.append(f"* {r['task']} {r['method']}{_arm_settings(r)}: **{r['verdict']}**: {r['verdict_reason']}")
     lines += [""] + list(sections) + ["## Figures", ""]
     captions = {"accuracy_vs_epoch": "accuracy after each epoch, mean ± one std over seeds (the paper's Fig. 1 right)",
                 "losses": "LM loss, and JEPA / STP loss and cosine, over optimizer steps (mean over seeds)",

@@ -25,8 +25,8 @@ from benchmark.demo import main as demo_main  # noqa: E402
 def demo_record(results: Path, wall_seconds: float) -> dict:
     """What one demo left in its results tree, keyed by objective."""
     runs = {}
-    for summary_path in sorted(Path(results).glob(f"*/{store.SUMMARY}")):
-        summary = json.loads(summary_path.read_text())
+    for run_dir in store.run_dirs(results):
+        summary = store.read_summary(run_dir)
         final = summary["final"].get("test", {})
         runs[summary["config"]["objective"]] = {
             "run_id": summary["run_id"], "wall_seconds": summary["wall_seconds"],
