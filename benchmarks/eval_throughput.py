@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import torch  # noqa: E402
 
 from bench_record import peak_rss_gb, write_record  # noqa: E402  (benchmarks/, the script's folder)
-from benchmark.generate import generation_prompt, greedy_generate  # noqa: E402
-from benchmark.models import load_for_evaluation  # noqa: E402
+from benchmark.evaluation.generate import generation_prompt, greedy_generate  # noqa: E402
+from benchmark.training.models import load_for_evaluation  # noqa: E402
 from tasks import get_task, load_split  # noqa: E402
 
 

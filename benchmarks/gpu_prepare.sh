@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . .venv/bin/activate
 export JEPA_BENCH_CACHE=$PWD/.cache/llm-jepa-bench
-python -c "from benchmark.models import smollm2_tokenizer; smollm2_tokenizer()"
+python -c "from benchmark.training.models import smollm2_tokenizer; smollm2_tokenizer()"
 mkdir -p .cache/gpu-wheels data
 pip download -q --no-deps -d .cache/gpu-wheels greenery==4.2.3 submitit==1.5.4 cloudpickle 2>&1 | grep -v WARNING || true
 src=${JEPA_BENCH_DATA_DIR:-../shared/data}

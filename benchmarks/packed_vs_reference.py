@@ -11,10 +11,10 @@ import argparse
 
 import torch
 
-from benchmark.models import load_model_and_tokenizer
-from benchmark.packing import Collator
-from benchmark.step import loss_parts
-from benchmark.views import ViewBuilder
+from benchmark.training.models import load_model_and_tokenizer
+from benchmark.training.packing import Collator
+from benchmark.training.step import loss_parts
+from benchmark.training.views import ViewBuilder
 from tasks import get_task, load_split
 
 

@@ -7,7 +7,7 @@ registry never depends on which module a caller happened to import first.
 
 Scoring is separate from generation (lm-eval's request -> response -> filter -> metric): a scorer maps
 one stored output and its example to a `Verdict`, so every metric of a task scores the same outputs and
-scores can be recomputed from predictions.jsonl (joined with the data by benchmark.predictions) without
+scores can be recomputed from predictions.jsonl (joined with the data by benchmark.analysis.predictions) without
 regenerating.
 """
 from __future__ import annotations

@@ -47,7 +47,7 @@ def examples():
 
 @pytest.fixture
 def tiny():
-    from benchmark.models import load_model_and_tokenizer
+    from benchmark.training.models import load_model_and_tokenizer
     return load_model_and_tokenizer("tiny-random-llama", seed=0)
 
 
@@ -56,7 +56,7 @@ def lively_tiny(end_of_turn_scale: float = 1.0):
     """The tiny model with its matrices redrawn at std 0.2: a freshly initialised one emits the same token
     forever, which would make comparisons of generations trivially true. `end_of_turn_scale` > 1 scales the
     (tied) embedding rows of <|im_end|> and <|endoftext|>, so rows end their turns after different lengths."""
-    from benchmark.models import load_model_and_tokenizer
+    from benchmark.training.models import load_model_and_tokenizer
 
     model, tok = load_model_and_tokenizer("tiny-random-llama", seed=0)
     g = torch.Generator().manual_seed(0)

@@ -3,9 +3,9 @@ import json
 
 import pytest
 
-from benchmark.ablation import ablation_table
-from benchmark.paper import load_paper_numbers
-from benchmark.report import build_report, load_runs
+from benchmark.analysis.ablation import ablation_table
+from benchmark.analysis.paper import load_paper_numbers
+from benchmark.analysis.report import build_report, load_runs
 from tests.test_report import fake_run
 
 SEEDS = (82, 23, 37)

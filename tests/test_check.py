@@ -5,10 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from benchmark import check, store
+from benchmark.analysis import check
+from benchmark import store
 from benchmark.cli import main
-from benchmark.runner import run_one
-from benchmark.sweep import load_spec
+from benchmark.runs.runner import run_one
+from benchmark.runs.sweep import load_spec
 from tasks import resolve_data_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +35,7 @@ def test_ci_sweep_reproduces_the_committed_baseline(tmp_path, capsys):
 
 def test_a_planted_change_to_the_objective_is_caught(tmp_path, monkeypatch, capsys):
     needs_data()
-    import benchmark.step as step
+    import benchmark.training.step as step
 
     sweep = load_spec(SPEC)
     run = next(r for r in sweep.runs if r.train.objective == "jepa")

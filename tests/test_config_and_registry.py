@@ -1,6 +1,6 @@
 import pytest
 
-from benchmark.config import ConfigError, TrainConfig
+from benchmark.training.config import ConfigError, TrainConfig
 from tasks import DataError, UnknownNameError, get_task, read_jsonl, register
 from tasks.base import Task
 

@@ -3,8 +3,9 @@ from pathlib import Path
 
 import yaml
 
-from benchmark import demo, store
-from benchmark.sweep import load_spec
+from benchmark.cli import demo
+from benchmark import store
+from benchmark.runs.sweep import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -3,9 +3,9 @@ import json
 
 import pytest
 
-from benchmark import evaluate as ev
+from benchmark.evaluation import evaluate as ev
 from benchmark.cli import main
-from benchmark.evaluate import EvalSettings, evaluate
+from benchmark.evaluation.evaluate import EvalSettings, evaluate
 from tasks import get_task
 
 QUIET = EvalSettings(batch_size=4, max_new_tokens=8, progress=False)

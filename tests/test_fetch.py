@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmark import fetch as F
+from benchmark.data import fetch as F
 from benchmark.cli import main
 
 REAL_MANIFEST = dict(F.MANIFEST)  # taken before the autouse fixture swaps it

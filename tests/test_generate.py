@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from benchmark.generate import (choice_token_ids, end_of_turn_ids, generation_prompt, greedy_generate,
+from benchmark.evaluation.generate import (choice_token_ids, end_of_turn_ids, generation_prompt, greedy_generate,
                                 next_token_choice)
 from conftest import FIXTURE_ROWS, lively_tiny
 

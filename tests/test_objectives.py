@@ -3,7 +3,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from benchmark.objectives import _displacement, draw_tube_spans, jepa_distance_sum, tube_loss_sum
+from benchmark.training.objectives import _displacement, draw_tube_spans, jepa_distance_sum, tube_loss_sum
 
 
 @pytest.fixture

@@ -2,10 +2,10 @@
 import pytest
 import torch
 
-from benchmark.models import PREDICTOR_TOKENS, apply_lora
-from benchmark.packing import IGNORE, Collator, only_full_segments
-from benchmark.step import loss_parts
-from benchmark.views import ViewBuilder
+from benchmark.training.models import PREDICTOR_TOKENS, apply_lora
+from benchmark.training.packing import IGNORE, Collator, only_full_segments
+from benchmark.training.step import loss_parts
+from benchmark.training.views import ViewBuilder
 
 TOL = 1e-5
 

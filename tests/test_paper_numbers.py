@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from benchmark.paper import EVIDENCE, PAPER_CSV, load_paper_numbers, paper_cell, validate
+from benchmark.analysis.paper import EVIDENCE, PAPER_CSV, load_paper_numbers, paper_cell, validate
 
 NOTES = Path("/work/shared/notes/paper.md")  # where the transcription came from (outside the repository)
 

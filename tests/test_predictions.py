@@ -5,10 +5,10 @@ import json
 import pytest
 
 from benchmark.cli import main
-from benchmark.evaluate import EvalSettings, evaluate, example_hash
-from benchmark.predictions import eval_source, join, load_examples, read_predictions, strip_tree
-from benchmark.runner import EvalPlan, RunSpec
-from benchmark.config import TrainConfig
+from benchmark.evaluation.evaluate import EvalSettings, evaluate, example_hash
+from benchmark.analysis.predictions import eval_source, join, load_examples, read_predictions, strip_tree
+from benchmark.runs.runner import EvalPlan, RunSpec
+from benchmark.training.config import TrainConfig
 from benchmark.store import StoreError
 from tasks import get_task, load_split
 

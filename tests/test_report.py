@@ -6,9 +6,9 @@ import pytest
 
 from benchmark import store
 from benchmark.cli import main
-from benchmark.config import TrainConfig
-from benchmark.report import build_report, comparison_table, load_runs, method_label
-from benchmark.paper import load_paper_numbers
+from benchmark.training.config import TrainConfig
+from benchmark.analysis.report import build_report, comparison_table, load_runs, method_label
+from benchmark.analysis.paper import load_paper_numbers
 
 ROOT = Path(__file__).resolve().parent.parent
 # (task, objective, lbd, k) -> final accuracy per seed (fractions), epochs 1 and 2 (final)
@@ -111,7 +111,7 @@ def test_report_of_the_committed_ci_baseline(tmp_path):
 
 def test_representation_section_from_saved_models(tmp_path, data_dir):
     """Runs that kept their model get the Fig. 3 / Table 14 analysis beside the base model."""
-    from benchmark.runner import EvalPlan, RunSpec, run_one
+    from benchmark.runs.runner import EvalPlan, RunSpec, run_one
 
     for objective in ("regular", "jepa"):
         cfg = TrainConfig(task="synth", model="tiny-random-llama", objective=objective, limit_train=4, epochs=1,

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark.representation import analyse, encode_views, linear_map_error, singular_values
-from benchmark.views import ViewBuilder
+from benchmark.evaluation.representation import analyse, encode_views, linear_map_error, singular_values
+from benchmark.training.views import ViewBuilder
 
 
 def test_encodings_shape_and_batching(tiny, examples):
@@ -74,7 +74,7 @@ def test_linear_map_error_separates_linear_from_unrelated():
 
 
 def test_analyse_writes_json_and_figures(tiny, examples, tmp_path):
-    from benchmark.models import load_model_and_tokenizer
+    from benchmark.training.models import load_model_and_tokenizer
 
     with_tsne = importlib.util.find_spec("sklearn") is not None
     models = {"a": tiny, "b": load_model_and_tokenizer("tiny-random-llama", seed=1)}

@@ -4,8 +4,8 @@ import json
 import pytest
 
 from benchmark.cli import main
-from benchmark.report import load_runs
-from benchmark.select import rank
+from benchmark.analysis.report import load_runs
+from benchmark.analysis.select import rank
 from tests.test_report import fake_run
 
 
@@ -55,7 +55,7 @@ def test_refuses_a_tree_without_the_split(tmp_path, capsys):
 
 
 def test_a_validation_report_shows_the_choice(tmp_path):
-    from benchmark.report import build_report
+    from benchmark.analysis.report import build_report
 
     root = tmp_path / "results"
     _val_tree(root, {(1.0, 1): {82: 0.4}, (2.0, 1): {82: 0.5}})

@@ -1,4 +1,4 @@
-"""benchmark.stats against scipy (reference only: scipy is not a runtime dependency of benchmark.stats)."""
+"""benchmark.analysis.stats against scipy (reference only: scipy is not a runtime dependency of benchmark.analysis.stats)."""
 import math
 import subprocess
 import sys
@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from benchmark.stats import (VERDICT_RULE, TTest, claim_verdict, format_mean_std, holm, level_verdict, mean_std,
+from benchmark.analysis.stats import (VERDICT_RULE, TTest, claim_verdict, format_mean_std, holm, level_verdict, mean_std,
                              paired_t_test, student_t_isf, student_t_sf, welch_t_test, welch_t_test_from_stats)
 
 sps = pytest.importorskip("scipy.stats")
@@ -274,7 +274,7 @@ def test_level_verdict():
 
 
 def test_no_scipy_at_runtime():
-    code = ("import sys; import benchmark.stats as s; s.paired_t_test([1,2,3],[0,1,1.5]); "
+    code = ("import sys; import benchmark.analysis.stats as s; s.paired_t_test([1,2,3],[0,1,1.5]); "
             "s.level_verdict(1,1,5,1,1); print('scipy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

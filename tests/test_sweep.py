@@ -14,9 +14,9 @@ import yaml
 
 from benchmark import store
 from benchmark.cli import main
-from benchmark.config import ConfigError
-from benchmark.runner import run_one
-from benchmark.sweep import load_spec, parse_spec, plan_lines, run_local
+from benchmark.training.config import ConfigError
+from benchmark.runs.runner import run_one
+from benchmark.runs.sweep import load_spec, parse_spec, plan_lines, run_local
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -203,7 +203,7 @@ def test_full_disk_fails_clearly_and_keeps_finished_runs(tmp_path, data_dir, mon
 
 
 def test_submitit_local_executor_runs_the_sweep(tmp_path, data_dir):
-    from benchmark.sweep import run_submitit
+    from benchmark.runs.sweep import run_submitit
 
     sweep = load_spec(spec_file(tmp_path, data_dir, grid={"objective": ["regular", "jepa"]}), results=tmp_path / "r")
     jobs = run_submitit(sweep, folder=tmp_path / "jobs", cluster="local", timeout_min=5, parallelism=2,

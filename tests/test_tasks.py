@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 
-from benchmark.views import ViewBuilder
+from benchmark.training.views import ViewBuilder
 from tasks import all_tasks, get_task, load_split, resolve_data_dir
 from tasks.base import ScoringContext, score_all
 from tasks.jsonl import Example

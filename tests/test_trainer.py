@@ -4,9 +4,9 @@ import copy
 import pytest
 import torch
 
-from benchmark.config import TrainConfig
-from benchmark.models import PREDICTOR_TOKENS, apply_lora
-from benchmark.train import make_trainer, view_builder
+from benchmark.training.config import TrainConfig
+from benchmark.training.models import PREDICTOR_TOKENS, apply_lora
+from benchmark.training.prepare import make_trainer, view_builder
 
 
 def params(model):
@@ -66,7 +66,7 @@ def test_regular_equals_plain_supervised_fine_tuning(tiny, examples, tmp_path):
 @pytest.mark.parametrize("mode", ["packed", "reference"])
 def test_accumulation_split_does_not_change_the_update(examples, tmp_path, objective, mode):
     """batch 4 x accumulation 1 and batch 1 x accumulation 4 give the same optimizer step."""
-    from benchmark.models import load_model_and_tokenizer
+    from benchmark.training.models import load_model_and_tokenizer
 
     results = []
     for bs, ga in ((4, 1), (1, 4)):
@@ -80,7 +80,7 @@ def test_accumulation_split_does_not_change_the_update(examples, tmp_path, objec
 
 @pytest.mark.parametrize("mode", ["packed", "reference"])
 def test_loss_dropout_works_in_every_compute_mode(examples, tmp_path, mode):
-    from benchmark.models import load_model_and_tokenizer
+    from benchmark.training.models import load_model_and_tokenizer
 
     model, tok = load_model_and_tokenizer("tiny-random-llama", seed=0)
     regular = copy.deepcopy(model)
@@ -122,7 +122,7 @@ def test_lora_keeps_predictor_embeddings_trainable(tiny, examples, tmp_path, tra
 
 
 def test_same_config_gives_the_same_numbers(examples, tmp_path):
-    from benchmark.models import load_model_and_tokenizer
+    from benchmark.training.models import load_model_and_tokenizer
 
     runs = []
     for i in range(2):

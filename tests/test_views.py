@@ -1,8 +1,8 @@
 """Views, Enc positions and label modes, on the chat templates of the paper's model families."""
 import pytest
 
-from benchmark.models import add_special_tokens, tiny_tokenizer
-from benchmark.views import ViewBuilder, render_messages
+from benchmark.training.models import add_special_tokens, tiny_tokenizer
+from benchmark.training.views import ViewBuilder, render_messages
 
 # Templates written to match the families' published chat templates (trimmed to the parts these
 # conversations use). The authors' offsets are from their run scripts (upstream.md §5).
@@ -116,7 +116,7 @@ def test_hellaswag_rows_use_their_own_views(tiny):
 
 
 def test_plain_mode_renders_raw_strings(examples):
-    from benchmark.models import load_model_and_tokenizer
+    from benchmark.training.models import load_model_and_tokenizer
     _, tok = load_model_and_tokenizer("tiny-random-llama", plain=True)
     b = ViewBuilder(tok, predictors=1, plain=True).build(examples[0])
     assert tok.decode(b.full_ids) == examples[0].user + "<|perception|>" + examples[0].assistant + "<|im_end|>"

@@ -24,7 +24,7 @@ def library_versions() -> dict[str, str | None]:
 
 def git_commit(repo: Path | None = None) -> dict[str, object]:
     """HEAD of the checkout this package runs from, and whether it had uncommitted changes."""
-    repo = repo or Path(__file__).resolve().parent.parent
+    repo = repo or Path(__file__).resolve().parents[2]
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, timeout=10)
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from tasks.jsonl import Example
 
-from benchmark.models import PERCEPTION_TOKEN, PREDICTOR_TOKENS
+from benchmark.training.models import PERCEPTION_TOKEN, PREDICTOR_TOKENS
 
 _SENTINEL = "\ue000{}\ue001"  # private-use characters: never in a template, never trimmed
 _SENTINEL_RE = re.compile("\ue000(\\d+)\ue001")

@@ -14,9 +14,9 @@ from pathlib import Path
 import torch
 from transformers import Trainer, TrainerCallback
 
-from benchmark.config import TrainConfig
-from benchmark.packing import IGNORE, only_full_segments
-from benchmark.step import loss_parts
+from benchmark.training.config import TrainConfig
+from benchmark.training.packing import IGNORE, only_full_segments
+from benchmark.training.step import loss_parts
 
 
 class JepaTrainer(Trainer):

@@ -2,7 +2,7 @@
 
 One CSV row is one table cell or figure point of LLM-JEPA (arXiv 2509.14252) or Semantic Tube Prediction
 (arXiv 2602.22617), transcribed from the project's notes on the papers (shared/notes/paper.md), with the
-config fields of `benchmark.config.TrainConfig` and the task/metric names of `tasks`, so a report can put
+config fields of `benchmark.training.config.TrainConfig` and the task/metric names of `tasks`, so a report can put
 a run's score beside the paper's. Every row carries the notes' provenance mark (`EVIDENCE`); columns are
 described in reports/paper/README.md.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-PAPER_CSV = Path(__file__).resolve().parent.parent / "reports" / "paper" / "paper_numbers.csv"
+PAPER_CSV = Path(__file__).resolve().parents[2] / "reports" / "paper" / "paper_numbers.csv"
 
 EVIDENCE = ("main text", "appendix, second-hand", "uncertain")  # the marks of paper.md, spelled as there
 FLOAT_COLUMNS = ("lbd", "predictors", "jepa_ratio", "gamma", "lr", "epoch", "pflops", "mean", "std", "p_value",
@@ -77,7 +77,7 @@ def paper_cell(df: pd.DataFrame, *, table: str, task: str, method: str, epoch: f
 
 def validate(df: pd.DataFrame) -> list[str]:
     """Problems with the table, one line each; an empty list means it is consistent with the registry."""
-    from benchmark.config import DISTANCES, OBJECTIVES
+    from benchmark.training.config import DISTANCES, OBJECTIVES
     from tasks import UnknownNameError, all_tasks, get_task
 
     known_tasks = {t.name for t in all_tasks()}

@@ -5,7 +5,7 @@
     fixed: {task: synth, model: tiny-random-llama, epochs: 2, limit_train: 16}
     variants: [{objective: regular}, {objective: jepa, lbd: 2}]   # optional: named settings, times the grid
     grid: {seed: [82, 23, 37]}                                    # any TrainConfig field; lists multiply
-    eval: {splits: [test], limit: 32, max_new_tokens: 48}       # benchmark.runner.EvalPlan
+    eval: {splits: [test], limit: 32, max_new_tokens: 48}       # benchmark.runs.runner.EvalPlan
 
 Every key is checked and every expanded run validated before anything runs. `plan` lists the runs and
 what is done; `run` builds what is missing, in the order of the grid, skipping runs that are done or that
@@ -25,8 +25,8 @@ from pathlib import Path
 import yaml
 
 from benchmark import store
-from benchmark.config import ConfigError, TrainConfig
-from benchmark.runner import EvalPlan, RunSpec, run_one
+from benchmark.training.config import ConfigError, TrainConfig
+from benchmark.runs.runner import EvalPlan, RunSpec, run_one
 
 SPEC_KEYS = ("name", "description", "results", "fixed", "variants", "grid", "eval")
 

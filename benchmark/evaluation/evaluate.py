@@ -22,7 +22,7 @@ from pathlib import Path
 from tasks import Example, Task
 from tasks.base import ScoringContext, score_all
 
-from benchmark.generate import generation_prompt, greedy_generate, next_token_choice
+from benchmark.evaluation.generate import generation_prompt, greedy_generate, next_token_choice
 
 METRICS_FILE, PREDICTIONS_FILE = "metrics.json", "predictions.jsonl"
 
@@ -110,7 +110,7 @@ def evaluate(model, tok, task: Task, examples: list[Example], *, split: str, ctx
              settings: EvalSettings = EvalSettings(), metrics: tuple[str, ...] | None = None,
              out_dir: str | os.PathLike | None = None, extra: dict | None = None) -> dict:
     """Ask, score, and (with `out_dir`) write predictions.jsonl and metrics.json. Returns the summary."""
-    from benchmark.provenance import provenance
+    from benchmark.store.provenance import provenance
 
     ctx = ctx or ScoringContext()
     if metrics is not None:

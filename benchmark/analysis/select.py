@@ -11,7 +11,7 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmark.report import IGNORED_FIELDS, ReportError, Run, _varying, load_runs, method_label
+from benchmark.analysis.report import IGNORED_FIELDS, ReportError, Run, _varying, load_runs, method_label
 
 
 @dataclass(frozen=True)

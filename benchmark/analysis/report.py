@@ -139,7 +139,7 @@ def comparison_table(runs: list[Run], split: str, paper=None):
     """One row per arm: ours (mean ± std over seeds) beside the paper's, with paired tests vs regular."""
     import pandas as pd
 
-    from benchmark import stats
+    from benchmark.analysis import stats
 
     arms: dict[tuple, list[Run]] = {}
     for r in runs:
@@ -206,7 +206,7 @@ def presentable(table):
     """The columns a reader wants, formatted."""
     import pandas as pd
 
-    from benchmark import stats
+    from benchmark.analysis import stats
 
     return pd.DataFrame({
         "task": table["task"], "model": table["model"].str.split("/").str[-1], "method": table["method"],
@@ -417,7 +417,7 @@ def _arm_settings(row) -> str:
 
 def write_readme(out: Path, title: str, runs: list[Run], table, figures: list[Path], split: str,
                  representation_lines: list[str] = (), sections: list[str] = ()) -> Path:
-    from benchmark import stats
+    from benchmark.analysis import stats
 
     first = json.loads((runs[0].path / "config.json").read_text())
     headlines = ", ".join(sorted({f"`{r.headline}` on {r.cfg['task']}" for r in runs}))
@@ -474,8 +474,8 @@ def write_readme(out: Path, title: str, runs: list[Run], table, figures: list[Pa
 def representation_analysis(runs: list[Run], out: Path, *, n_examples: int, with_tsne: bool = False) -> list[str]:
     """Paper Fig. 3 (left), Table 14 and Fig. 4 on the base model and one saved model per method and task
     (the first seed whose run kept its model: train with save_model). Returns README lines."""
-    from benchmark.models import load_for_evaluation
-    from benchmark.representation import analyse
+    from benchmark.training.models import load_for_evaluation
+    from benchmark.evaluation.representation import analyse
     from tasks import get_task, load_split
 
     lines = []
@@ -506,8 +506,8 @@ def representation_analysis(runs: list[Run], out: Path, *, n_examples: int, with
 
 def build_report(results: str | Path, out: str | Path, *, split: str = "test", title: str | None = None,
                  representations: int = 0, with_tsne: bool = False, metric: str | None = None) -> Path:
-    from benchmark.ablation import ablation_section, ablation_table
-    from benchmark.paper import load_paper_numbers
+    from benchmark.analysis.ablation import ablation_section, ablation_table
+    from benchmark.analysis.paper import load_paper_numbers
 
     results, out = Path(results), Path(out)
     runs = load_runs(results, metric)
@@ -526,7 +526,7 @@ def build_report(results: str | Path, out: str | Path, *, split: str = "test", t
     extra = representation_analysis(runs, out, n_examples=representations, with_tsne=with_tsne) if representations else []
     sections = ablation_section(ablation)
     if split != "test":  # a validation report is for choosing: say what `jepa-bench select` chooses
-        from benchmark.select import format_ranking, rank
+        from benchmark.analysis.select import format_ranking, rank
 
         sections += [f"## Choice on `{split}` (`jepa-bench select`)", "", "```",
                      format_ranking(rank(runs, split, metric), split, metric or runs[0].headline), "```", ""]

@@ -20,7 +20,7 @@ from pathlib import Path
 from transformers import TrainerCallback
 
 from benchmark import store
-from benchmark.config import ConfigError, TrainConfig
+from benchmark.training.config import ConfigError, TrainConfig
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ class EpochEval(TrainerCallback):
         return training_flops(self.n_params, t.tokens_processed * max(t.args.world_size, 1)) if t else 0.0
 
     def evaluate_now(self, model, state) -> None:
-        from benchmark.evaluate import EvalSettings, evaluate
+        from benchmark.evaluation.evaluate import EvalSettings, evaluate
         from tasks.base import ScoringContext
 
         if not state.is_world_process_zero or state.global_step == self._last_step:
@@ -178,8 +178,8 @@ def build(spec: RunSpec, work: Path, *, progress: bool = True) -> dict | None:
     Runs in the sweep process, or in every process of a `torchrun` launch: the Trainer then trains data
     parallel, and only the main process writes files and evaluates (the others wait at the next
     collective operation)."""
-    from benchmark.train import make_trainer, prepare, run_record
-    from benchmark.trainer import JsonlLogCallback
+    from benchmark.training.prepare import make_trainer, prepare, run_record
+    from benchmark.training.trainer import JsonlLogCallback
     from tasks import load_split
 
     work = Path(work)
@@ -265,14 +265,14 @@ def _torchrun(spec: RunSpec, work: Path, nproc: int, progress: bool) -> None:
 
     (work / "spec.json").write_text(json.dumps({"train": spec.train.to_dict(), "eval": dataclasses.asdict(spec.eval)}))
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}",
-           "-m", "benchmark.runner", str(work / "spec.json"), str(work)] + ([] if progress else ["--no-progress"])
+           "-m", "benchmark.runs.runner", str(work / "spec.json"), str(work)] + ([] if progress else ["--no-progress"])
     done = subprocess.run(cmd)
     if done.returncode != 0:
         raise RuntimeError(f"torchrun exited with code {done.returncode} for run {spec.run_id} (see its output above)")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m benchmark.runner SPEC_JSON WORKDIR`: the per-process entry of a torchrun launch."""
+    """`python -m benchmark.runs.runner SPEC_JSON WORKDIR`: the per-process entry of a torchrun launch."""
     import argparse
 
     ap = argparse.ArgumentParser(description=main.__doc__)

@@ -1,6 +1,6 @@
 """The loss ablation of paper Table 3: each variant of the JEPA term against the cosine arm it replaces.
 
-The comparison table (benchmark.report) tests every arm against `regular`; Table 3's claim is a different
+The comparison table (benchmark.analysis.report) tests every arm against `regular`; Table 3's claim is a different
 one: cosine beats ℓ2, MSE, InfoNCE, prepending the [PRED] tokens and swapping the views. Here each variant is
 paired by seed with the plain cosine LLM-JEPA arm that shares all its other settings, tested one-tailed in
 the direction of the paper's own difference (variant − cosine in Table 3), Holm-corrected over the variants
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 
-from benchmark.report import IGNORED_FIELDS, Run, method_label
+from benchmark.analysis.report import IGNORED_FIELDS, Run, method_label
 
 # Fields that make a run a Table 3 variant rather than a different setting.
 VARIANT_FIELDS = ("distance", "front_pred", "reverse_pred", "infonce_temperature")
@@ -36,7 +36,7 @@ def ablation_table(runs: list[Run], split: str, paper=None):
     """One row per Table 3 variant (and its cosine reference) per setting; empty when the tree has none."""
     import pandas as pd
 
-    from benchmark import stats
+    from benchmark.analysis import stats
 
     groups: dict[tuple, dict[str, list[Run]]] = {}
     for r in runs:
@@ -84,8 +84,8 @@ def ablation_section(table) -> list[str]:
     """README lines for the ablation table (none when the tree has no Table 3 variants)."""
     import pandas as pd
 
-    from benchmark import stats
-    from benchmark.report import _fmt, _p
+    from benchmark.analysis import stats
+    from benchmark.analysis.report import _fmt, _p
 
     if table.empty:
         return []

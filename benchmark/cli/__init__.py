@@ -7,7 +7,7 @@ import sys
 import types
 import typing
 
-from benchmark.config import ConfigError, TrainConfig, field_help
+from benchmark.training.config import ConfigError, TrainConfig, field_help
 
 
 def _add_config_flags(parser: argparse.ArgumentParser) -> None:
@@ -88,7 +88,7 @@ def _evaluation_target(ns) -> dict:
 def cmd_evaluate(ns: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from benchmark.models import load_for_evaluation, resolve_model_source
+    from benchmark.training.models import load_for_evaluation, resolve_model_source
     from tasks import get_task, load_split
     from tasks.base import ScoringContext
 
@@ -105,7 +105,7 @@ def cmd_evaluate(ns: argparse.Namespace) -> int:
     if ns.batch_size < 1 or ns.max_new_tokens < 1:
         raise ConfigError("--batch-size and --max-new-tokens must be at least 1")
     resolve_model_source(target["model"])
-    from benchmark.evaluate import EvalSettings, evaluate, format_summary
+    from benchmark.evaluation.evaluate import EvalSettings, evaluate, format_summary
 
     model, tok = load_for_evaluation(target["model"], plain=target["plain"])
     settings = EvalSettings(batch_size=ns.batch_size, max_new_tokens=ns.max_new_tokens, bf16=ns.bf16,
@@ -120,7 +120,13 @@ def cmd_evaluate(ns: argparse.Namespace) -> int:
 
 def _extensions():
     """Sub-commands defined next to the code they drive (module.register_cli(subparsers))."""
-    from benchmark import check, fetch, lm_eval_export, predictions, report, select, sweep
+    from benchmark.analysis import check
+    from benchmark.data import fetch
+    from benchmark.evaluation import lm_eval_export
+    from benchmark.analysis import predictions
+    from benchmark.analysis import report
+    from benchmark.analysis import select
+    from benchmark.runs import sweep
 
     return [fetch.register_cli, lm_eval_export.register_cli, sweep.register_cli, report.register_cli,
             select.register_cli, check.register_cli, predictions.register_cli]
@@ -145,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_train(ns: argparse.Namespace) -> int:
-    from benchmark.train import train
+    from benchmark.training.prepare import train
 
     values = {k: v for k, v in vars(ns).items() if k not in ("command", "handler", "overwrite", "no_progress")}
     out = train(TrainConfig.from_dict(values), overwrite=ns.overwrite, progress=not ns.no_progress)
@@ -173,10 +179,10 @@ def cmd_tasks(ns: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from benchmark.models import ModelError
-    from benchmark.views import TemplateError
+    from benchmark.training.models import ModelError
+    from benchmark.training.views import TemplateError
     from tasks import DataError, UnknownNameError
-    from benchmark.report import ReportError
+    from benchmark.analysis.report import ReportError
     from benchmark.store import StoreError
     from tasks.base import ScoringSetupError
 

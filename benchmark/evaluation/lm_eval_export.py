@@ -6,7 +6,7 @@ include_defaults=False)`) runs our tasks in the harness and scores them exactly 
 
 * the data: the upstream JSONL split file itself (`dataset_path: json`, absolute path);
 * the prompt: `utils.doc_to_text` renders [system, user] with SmolLM2's ChatML template, the prompt our
-  engine builds for SmolLM2 and the tiny test model (`benchmark.generate.generation_prompt`). A model with
+  engine builds for SmolLM2 and the tiny test model (`benchmark.evaluation.generate.generation_prompt`). A model with
   another template should instead run lm-eval with `--apply_chat_template --system_instruction "<system
   prompt>"` and `doc_to_text: !function utils.user_text` (the YAML header says so);
 * decoding: greedy, `max_gen_toks` 128 (lm-eval's default is 256), stopping at our end-of-turn tokens
@@ -122,12 +122,12 @@ def _header(task: Task) -> str:
             + ("" if task.kind == "choice" else
                "# Outputs equal `jepa-bench evaluate`'s only when the model's generation_config.eos_token_id\n"
                "# lists every end-of-turn id (SmolLM2: <|im_end|> and <|endoftext|>); see\n"
-               "# benchmark.lm_eval_export.align_stopping.\n"))
+               "# benchmark.evaluation.lm_eval_export.align_stopping.\n"))
 
 
 def task_config(task: Task, data_file: Path) -> dict:
     """The lm-eval TaskConfig of one task, as the dict its YAML file holds."""
-    from benchmark.generate import END_OF_TURN_TOKENS  # lazy: imports torch
+    from benchmark.evaluation.generate import END_OF_TURN_TOKENS  # lazy: imports torch
 
     cfg = {
         "task": lm_eval_name(task),
@@ -288,7 +288,7 @@ def align_stopping(model, tok):
     """Make lm-eval's HF backend stop a row where our engine does: at any end-of-turn token. Returns model.
 
     Our engine ends a row at the first of EOS and every end-of-turn marker the tokenizer knows
-    (`benchmark.generate.end_of_turn_ids`; SmolLM2: <|im_end|> and <|endoftext|>). lm-eval's HFLM ends a
+    (`benchmark.evaluation.generate.end_of_turn_ids`; SmolLM2: <|im_end|> and <|endoftext|>). lm-eval's HFLM ends a
     row only at `model.generation_config.eos_token_id` (SmolLM2: <|im_end|> alone): its `until` strings are
     matched by a stopping criterion that halts only once every row of the batch has matched, and the text
     is then decoded without special tokens, so the marker cannot be cut at either. A row that emits
@@ -296,7 +296,7 @@ def align_stopping(model, tok):
     EOS to all end-of-turn ids removes that difference (our engine passes its ids explicitly, so it is
     unaffected). From the command line: save the model with that generation_config.json.
     """
-    from benchmark.generate import end_of_turn_ids
+    from benchmark.evaluation.generate import end_of_turn_ids
 
     model.generation_config.eos_token_id = end_of_turn_ids(tok)
     return model

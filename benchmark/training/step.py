@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from benchmark.objectives import draw_tube_spans, jepa_distance_sum, tube_loss_sum
-from benchmark.packing import IGNORE
+from benchmark.training.objectives import draw_tube_spans, jepa_distance_sum, tube_loss_sum
+from benchmark.training.packing import IGNORE
 
 
 @dataclass

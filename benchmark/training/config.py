@@ -117,7 +117,7 @@ class TrainConfig:
         need(self.flop_budget is None or self.flop_budget > 0, f"flop_budget must be > 0, got {self.flop_budget}")
         need(0.0 <= self.val_fraction < 1.0, f"val_fraction must be in [0, 1), got {self.val_fraction}")
         need(self.lora_rank >= 1, "lora_rank must be >= 1")
-        from benchmark.models import RANDOM_PRESETS
+        from benchmark.training.models import RANDOM_PRESETS
         need(self.model not in RANDOM_PRESETS or self.pretrain,
              f"{self.model} is a randomly initialised architecture for pretraining: set pretrain")
         need(not (self.front_pred and self.reverse_pred), "front_pred and reverse_pred cannot be combined")

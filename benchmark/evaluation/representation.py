@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from benchmark.views import ViewBuilder
+from benchmark.training.views import ViewBuilder
 
 JSON_FILE = "representation.json"
 ENCODING = "final-layer hidden state (after the final norm) at the last content token of each view rendered alone"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 from tqdm.auto import tqdm
 
-from benchmark.models import PERCEPTION_TOKEN
+from benchmark.training.models import PERCEPTION_TOKEN
 
 # End-of-turn markers of common chat templates; whichever the tokenizer knows stops generation.
 END_OF_TURN_TOKENS = ("<|im_end|>", "<|eot_id|>", "<end_of_turn>", "<|end|>", "<|endoftext|>")

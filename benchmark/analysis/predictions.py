@@ -18,7 +18,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmark.evaluate import METRICS_FILE, PREDICTIONS_FILE, example_hash, without_inputs
+from benchmark.evaluation.evaluate import METRICS_FILE, PREDICTIONS_FILE, example_hash, without_inputs
 from benchmark.store import StoreError
 
 

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import torch
 
-from benchmark.config import ConfigError, TrainConfig
-from benchmark.models import PREDICTOR_TOKENS, apply_lora, load_model_and_tokenizer, resolve_model_source
-from benchmark.packing import Collator
-from benchmark.provenance import provenance
-from benchmark.trainer import JepaTrainer, JsonlLogCallback
-from benchmark.views import ViewBuilder
+from benchmark.training.config import ConfigError, TrainConfig
+from benchmark.training.models import PREDICTOR_TOKENS, apply_lora, load_model_and_tokenizer, resolve_model_source
+from benchmark.training.packing import Collator
+from benchmark.store.provenance import provenance
+from benchmark.training.trainer import JepaTrainer, JsonlLogCallback
+from benchmark.training.views import ViewBuilder
 from tasks import get_task, load_split
 
 
