@@ -5,7 +5,8 @@ import pytest
 
 from benchmark.analysis.ablation import ablation_table
 from benchmark.analysis.paper import load_paper_numbers
-from benchmark.analysis.report import build_report, load_runs
+from benchmark.analysis.report import build_report
+from benchmark.analysis.runs import load_runs
 from tests.test_report import fake_run
 
 SEEDS = (82, 23, 37)
@@ -24,10 +25,10 @@ def _tree(root, with_regular=True):
         for seed, acc in zip(SEEDS, accs):
             fake_run(staging, "synth", "jepa", 2.0, 3, seed, (acc / 2, acc))
             (d,) = staging.iterdir()
-            m = json.loads((d / "metrics.json").read_text())
+            m = json.loads((d / "summary.json").read_text())
             m["config"].update(fields)
             m["run_id"] = f"{name}{seed}"
-            (d / "metrics.json").write_text(json.dumps(m))
+            (d / "summary.json").write_text(json.dumps(m))
             root.mkdir(exist_ok=True)
             d.rename(root / m["run_id"])
     if with_regular:

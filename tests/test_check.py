@@ -35,17 +35,17 @@ def test_ci_sweep_reproduces_the_committed_baseline(tmp_path, capsys):
 
 def test_a_planted_change_to_the_objective_is_caught(tmp_path, monkeypatch, capsys):
     needs_data()
-    import benchmark.training.step as step
+    import benchmark.training.objectives as objectives
 
     sweep = load_spec(SPEC)
     run = next(r for r in sweep.runs if r.train.objective == "jepa")
-    real = step.jepa_distance_sum
+    real = objectives.jepa_distance_sum
 
     def skewed(pred, target, distance, temperature):  # a 1 % change in the JEPA term
         s, c = real(pred, target, distance, temperature)
         return s * 1.01, c
 
-    monkeypatch.setattr(step, "jepa_distance_sum", skewed)
+    monkeypatch.setattr(objectives, "jepa_distance_sum", skewed)
     run_one(run, tmp_path / "r", progress=False)
     base = tmp_path / "base"
     base.mkdir()
@@ -65,9 +65,9 @@ def _copy(tmp_path) -> tuple[Path, Path]:
 
 
 def _edit(run_dir: Path, fn) -> None:
-    s = json.loads((run_dir / "metrics.json").read_text())
+    s = json.loads((run_dir / "summary.json").read_text())
     fn(s)
-    (run_dir / "metrics.json").write_text(json.dumps(s))
+    (run_dir / "summary.json").write_text(json.dumps(s))
 
 
 def test_identical_trees_pass_and_planted_differences_fail(tmp_path, capsys):

@@ -17,7 +17,9 @@ def test_train_writes_config_and_log(data_dir, tmp_path, capsys):
     assert record["config"]["objective"] == "jepa" and record["config"]["lbd"] == 1.0  # resolved default
     assert record["task"] == {"name": "synth", "version": 2, "files": {"train": "synth_train.jsonl", "test": "synth_test.jsonl"}}
     assert {"torch", "transformers", "peft", "python"} <= record["versions"].keys()
-    assert "commit" in record["git"] and record["n_train"] == 8 and record["optimizer_steps"] == 4
+    summary = json.loads((out / "summary.json").read_text())
+    assert "commit" in record["git"] and record["n_train"] == 8 and summary["optimizer_steps"] == 4
+    assert record["run_id"] == summary["run_id"] and record["schema"] == summary["schema"] == 2
     log = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
     steps = [r for r in log if "lm_loss" in r]
     assert len(steps) == 4 and all("jepa_loss" in r and "cosine" in r for r in steps)
@@ -27,8 +29,8 @@ def test_train_writes_config_and_log(data_dir, tmp_path, capsys):
 @pytest.mark.parametrize("args,needle", [
     (["--model", "smollm3-135m"], "unknown model 'smollm3-135m'. Did you mean 'smollm2-135m-instruct'"),
     (["--task", "synht"], "unknown task 'synht'. Did you mean 'synth'"),
-    (["--lbd", "-1"], "lambda (--lbd) must be >= 0"),
-    (["--predictors", "11"], "predictors (k) must be between 0 and 10"),
+    (["--lbd", "-1"], "lbd must be >= 0"),
+    (["--predictors", "11"], "predictors must be <= 10"),
     (["--task", "hellaswag"], "has no split 'train'"),
 ])
 def test_bad_input_is_one_line_exit_2_nothing_written(data_dir, tmp_path, capsys, args, needle):
@@ -59,10 +61,13 @@ def test_existing_output_needs_overwrite(data_dir, tmp_path, capsys):
     assert (out / "config.json").exists() and not (out / "keep.txt").exists()
 
 
-def test_bad_flag_value_exits_2(capsys):
-    with pytest.raises(SystemExit) as e:
-        main(["train", "--distance", "cos"])
-    assert e.value.code == 2
+@pytest.mark.parametrize("args", [["--distance", "cos"], ["--label-mode", "both"], ["--epochs", "two"]])
+def test_bad_flag_value_exits_2(args, tmp_path, capsys):
+    try:
+        rc = main(["train", *args, "--out", str(tmp_path / "run")])
+    except SystemExit as e:  # argparse refuses a value it can type-check itself
+        rc = e.code
+    assert rc == 2 and not (tmp_path / "run").exists()
 
 
 def test_tasks_listing(data_dir, capsys):

@@ -6,9 +6,10 @@ from tasks.base import Task
 
 
 @pytest.mark.parametrize("field,value,needle", [
-    ("lbd", -0.5, "lambda"), ("predictors", 11, "between 0 and 10"), ("predictors", -1, "between 0 and 10"),
-    ("jepa_ratio", 1.5, "jepa_ratio"), ("distance", "cos", "distance must be one of"),
-    ("objective", "jepa2", "objective must be one of"), ("last_token", 2, "negative"), ("epochs", 0, "epochs"),
+    ("lbd", -0.5, "lbd must be >= 0"), ("predictors", 11, "predictors must be <= 10"),
+    ("predictors", -1, "predictors must be >= 0"), ("jepa_ratio", 1.5, "jepa_ratio"),
+    ("distance", "cos", "distance must be one of"), ("objective", "jepa2", "Did you mean 'jepa'"),
+    ("last_token", 2, "last_token must be <= -1"), ("epochs", 0, "epochs"),
 ])
 def test_invalid_values_raise(field, value, needle):
     with pytest.raises(ConfigError, match=needle):

@@ -5,17 +5,18 @@ import pytest
 
 from benchmark.evaluation import evaluate as ev
 from benchmark.cli import main
-from benchmark.evaluation.evaluate import EvalSettings, evaluate
+from benchmark.evaluation.evaluate import evaluate
+from benchmark.evaluation.plan import EvalPlan
 from tasks import get_task
 
-QUIET = EvalSettings(batch_size=4, max_new_tokens=8, progress=False)
+QUIET = EvalPlan(batch_size=4, max_new_tokens=8)
 
 
 def test_evaluate_writes_predictions_and_metrics(tiny, examples, tmp_path):
     model, tok = tiny
     task = get_task("synth")
     out = tmp_path / "eval"
-    summary = evaluate(model, tok, task, examples, split="test", settings=QUIET, out_dir=out)
+    summary = evaluate(model, tok, task, examples, split="test", plan=QUIET, progress=False, out_dir=out)
     rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
     # data order, not length order; no copy of the data (prompt, gold) unless keep_inputs
     assert [r["example_sha256"] for r in rows] == [ev.example_hash(e) for e in examples]
@@ -37,11 +38,11 @@ def test_a_model_that_answers_with_the_gold_scores_one(tiny, examples, monkeypat
     task = get_task("synth")
     gold = {e.user: e.assistant for e in examples}
 
-    def perfect(model, tok, task, exs, settings):  # stands in for generation: every answer is the gold
+    def perfect(model, tok, task, exs, plan, **kw):  # stands in for generation: every answer is the gold
         return [{"prompt": e.user, "output": gold[e.user]} for e in exs]
 
     monkeypatch.setattr(ev, "ask", perfect)
-    summary = evaluate(model, tok, task, examples, split="test", settings=QUIET)
+    summary = evaluate(model, tok, task, examples, split="test", plan=QUIET, progress=False)
     assert {m: v["accuracy"] for m, v in summary["metrics"].items()} == {"exact": 1.0, "prefix": 1.0, "dfa": 1.0}
 
 
@@ -50,9 +51,10 @@ def test_undecided_is_reported_and_counted_wrong(tiny, examples, monkeypatch):
 
     model, tok = tiny
     task = get_task("synth")
-    monkeypatch.setattr(ev, "ask", lambda m, t, task, exs, s: [{"prompt": "", "output": "x"} for _ in exs])
+    monkeypatch.setattr(ev, "ask", lambda m, t, task, exs, plan, **kw: [{"prompt": "", "output": "x"} for _ in exs])
     monkeypatch.setattr("tasks.brics.dfa_equivalent", lambda a, b, timeout: Verdict(None, "undecided: budget"))
-    m = evaluate(model, tok, task, examples, split="test", settings=QUIET, metrics=("dfa",))["metrics"]["dfa"]
+    plan = EvalPlan(batch_size=4, max_new_tokens=8, metrics=("dfa",))
+    m = evaluate(model, tok, task, examples, split="test", plan=plan, progress=False)["metrics"]["dfa"]
     assert m["undecided"] == len(examples) and m["accuracy"] == 0.0 and m["upper_bound"] == 1.0
     assert m["top_reasons"] == {"undecided: budget": len(examples)}
 
@@ -62,7 +64,7 @@ def test_cli_evaluate_model_on_task(data_dir, tmp_path, capsys):
     rc = main(["evaluate", "--model", "tiny-random-llama", "--task", "synth", "--data-dir", str(data_dir),
                "--limit", "3", "--max-new-tokens", "4", "--out", str(out), "--no-progress"])
     assert rc == 0
-    assert json.loads((out / "metrics.json").read_text())["n"] == 3
+    assert json.loads((out / "test" / "metrics.json").read_text())["n"] == 3
     assert "exact" in capsys.readouterr().out
 
 

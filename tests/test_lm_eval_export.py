@@ -12,16 +12,17 @@ import sqlite3
 import pytest
 import yaml
 
-from benchmark.evaluation.evaluate import EvalSettings, evaluate, score
+from benchmark.evaluation.evaluate import evaluate, score
+from benchmark.evaluation.plan import EvalPlan
 from benchmark.evaluation.generate import generation_prompt
-from benchmark.evaluation.lm_eval_export import align_stopping, export_lm_eval, register_cli
+from benchmark.evaluation.lm_eval_export import align_stopping, export_lm_eval
 from conftest import lively_tiny
 from tasks import DataError, UnknownNameError, get_task, load_split
 from tasks.base import ScoringContext, ScoringSetupError, Verdict
 from conftest import FIXTURE_ROWS, write_jsonl
 
-SETTINGS = EvalSettings(batch_size=4, max_new_tokens=128, progress=False,  # as the exported max_gen_toks
-                        keep_inputs=True)  # the prompts are compared with lm-eval's
+SETTINGS = EvalPlan(batch_size=4, max_new_tokens=128,  # as the exported max_gen_toks
+                    keep_inputs=True)  # the prompts are compared with lm-eval's
 LETTERS = "ABCD"
 
 
@@ -64,7 +65,7 @@ def run_lm_eval(model, tok, folder, name: str) -> tuple[dict, list[dict]]:
 
 def our_answers(model, tok, task, data_dir, out_dir) -> list[dict]:
     """Our engine's evaluation of the split, as stored in predictions.jsonl."""
-    evaluate(model, tok, task, load_split(task, "test", data_dir), split="test", settings=SETTINGS, out_dir=out_dir)
+    evaluate(model, tok, task, load_split(task, "test", data_dir), split="test", plan=SETTINGS, progress=False, out_dir=out_dir)
     return [json.loads(line) for line in (out_dir / "predictions.jsonl").read_text().splitlines()]
 
 
@@ -202,17 +203,18 @@ def test_scoring_context_is_fixed_at_export(tmp_path):
     with pytest.raises(ScoringSetupError, match="--spider-db-dir"):
         export_lm_eval(tmp_path / "lm", ["spider"], data_dir=data)
     with pytest.raises(ScoringSetupError, match="missing"):
-        export_lm_eval(tmp_path / "lm", ["spider"], data_dir=data, ctx=ScoringContext(spider_db_dir=tmp_path))
+        export_lm_eval(tmp_path / "lm", ["spider"], data_dir=data, plan=EvalPlan(spider_db_dir=str(tmp_path)))
     assert not (tmp_path / "lm").exists()
     dbs = tmp_path / "db"
     (dbs / "shop").mkdir(parents=True)
     with sqlite3.connect(dbs / "shop" / "shop.sqlite") as con:
         con.executescript("CREATE TABLE singer (singer_id INTEGER, name TEXT); INSERT INTO singer VALUES (1, 'Ann');")
     con.close()
-    ctx = ScoringContext(spider_db_dir=dbs, dfa_timeout=3.0, sql_timeout=4.0)
-    export_lm_eval(tmp_path / "lm", ["spider"], data_dir=data, ctx=ctx)
+    plan = EvalPlan(spider_db_dir=str(dbs), dfa_timeout=3.0, sql_timeout=4.0, spider_keep_distinct=True)
+    export_lm_eval(tmp_path / "lm", ["spider"], data_dir=data, plan=plan)
     utils = import_utils(tmp_path / "lm")
-    assert utils.CONTEXT == ScoringContext(spider_db_dir=dbs.resolve(), dfa_timeout=3.0, sql_timeout=4.0)
+    assert utils.CONTEXT == ScoringContext(spider_db_dir=dbs.resolve(), dfa_timeout=3.0, sql_timeout=4.0,
+                                           spider_keep_distinct=True)
     doc = json.loads((data / "spider_test.jsonl").read_text())
     got = utils.process_results_spider(doc, ["SELECT count(singer_id) FROM singer"])
     assert got.keys() == {"exec_original", "exec"} and got["exec"] == 1.0  # exec_original needs the sqlite3 tool
@@ -250,18 +252,15 @@ def test_a_non_empty_folder_is_replaced_only_with_overwrite(data_dir, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["jepa_synth.yaml", "utils.py"]
 
 
-def test_command_line(data_dir, tmp_path, capsys, monkeypatch):
-    parser = argparse.ArgumentParser(prog="jepa-bench")
-    register_cli(parser.add_subparsers(dest="command", required=True))
-    ns = parser.parse_args(["export-lm-eval", str(tmp_path / "lm"), "--tasks", "synth", "--data-dir", str(data_dir)])
-    assert ns.handler(ns) == 0
-    assert "jepa_synth" in capsys.readouterr().out and (tmp_path / "lm" / "jepa_synth.yaml").is_file()
-    # through jepa-bench's main, as once it lists register_cli among its extensions: one line, exit 2
+def test_command_line(data_dir, tmp_path, capsys):
     import benchmark.cli
-    from benchmark.data import fetch
-    from benchmark.evaluation import lm_eval_export
 
-    monkeypatch.setattr(benchmark.cli, "_extensions", lambda: [fetch.register_cli, lm_eval_export.register_cli])
+    rc = benchmark.cli.main(["export-lm-eval", str(tmp_path / "lm"), "--tasks", "synth", "--data-dir", str(data_dir),
+                             "--max-new-tokens", "64"])
+    assert rc == 0
+    assert "jepa_synth" in capsys.readouterr().out and (tmp_path / "lm" / "jepa_synth.yaml").is_file()
+    cfg = load_yaml(tmp_path / "lm" / "jepa_synth.yaml")
+    assert cfg["generation_kwargs"]["max_gen_toks"] == 64  # the plan's max_new_tokens
     rc = benchmark.cli.main(["export-lm-eval", str(tmp_path / "x"), "--tasks", "gsm8k", "--data-dir", str(data_dir)])
     err = capsys.readouterr().err.strip()
     assert rc == 2 and "gsm8k_test.jsonl" in err and len(err.splitlines()) == 1, err

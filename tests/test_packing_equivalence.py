@@ -14,7 +14,7 @@ def run(model, tok, items, mode, side, objective="jepa", distance="cosine", with
     model.zero_grad(set_to_none=True)
     batch = Collator(tok.pad_token_id, mode=mode, padding_side=side, with_views=with_views, pad_to=pad_to)(items)
     p = loss_parts(model, model.get_output_embeddings(), batch, mode=mode, objective=objective, use_aux=with_views or objective == "stp",
-                   distance=distance, tube_generator=torch.Generator().manual_seed(seed))
+                   distance=distance, generator=torch.Generator().manual_seed(seed))
     p.batch_loss().backward()
     grads = {n: w.grad.clone() for n, w in model.named_parameters() if w.grad is not None}
     return p, grads

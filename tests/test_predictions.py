@@ -5,22 +5,23 @@ import json
 import pytest
 
 from benchmark.cli import main
-from benchmark.evaluation.evaluate import EvalSettings, evaluate, example_hash
+from benchmark.evaluation.evaluate import evaluate, example_hash
+from benchmark.evaluation.plan import EvalPlan
 from benchmark.analysis.predictions import eval_source, join, load_examples, read_predictions, strip_tree
-from benchmark.runs.runner import EvalPlan, RunSpec
+from benchmark.runs.spec import RunSpec
 from benchmark.training.config import TrainConfig
 from benchmark.store import StoreError
 from tasks import get_task, load_split
 
-QUIET = EvalSettings(batch_size=4, max_new_tokens=8, progress=False)
+QUIET = EvalPlan(batch_size=4, max_new_tokens=8)
 
 
 def _evaluate(tiny, data_dir, out, keep_inputs, limit=5):
     model, tok = tiny
     task = get_task("synth")
     exs = load_split(task, "test", data_dir, limit)
-    settings = EvalSettings(batch_size=4, max_new_tokens=8, progress=False, keep_inputs=keep_inputs)
-    evaluate(model, tok, task, exs, split="test", settings=settings, out_dir=out, extra={"limit": limit})
+    plan = EvalPlan(batch_size=4, max_new_tokens=8, keep_inputs=keep_inputs)
+    evaluate(model, tok, task, exs, split="test", plan=plan, progress=False, out_dir=out, extra={"limit": limit})
     return exs
 
 

@@ -7,7 +7,9 @@ import pytest
 from benchmark import store
 from benchmark.cli import main
 from benchmark.training.config import TrainConfig
-from benchmark.analysis.report import build_report, comparison_table, load_runs, method_label
+from benchmark.analysis.report import build_report
+from benchmark.analysis.runs import load_runs, method_label
+from benchmark.analysis.tables import comparison_table
 from benchmark.analysis.paper import load_paper_numbers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +38,7 @@ def fake_run(root: Path, task, objective, lbd, k, seed, accs) -> None:
     (d / "train_log.jsonl").write_text("".join(json.dumps({"step": s, "loss": 3 - s / 10, "lm_loss": 3 - s / 10,
                                                              **({"jepa_loss": 0.5 - s / 50, "cosine": 0.5 + s / 50} if lbd else {})}) + "\n"
                                                for s in range(1, 21)))
-    store.write_json_atomic(d / "metrics.json", {"run_id": run_id, "complete": True, "config": cfg,
+    store.write_json_atomic(d / "summary.json", {"run_id": run_id, "complete": True, "config": cfg,
                                                   "eval": {"splits": ["test"], "limit": 100, "max_new_tokens": 128},
                                                   "evaluations": evals, "git": {"commit": "abc"}})
 
@@ -111,17 +113,22 @@ def test_report_of_the_committed_ci_baseline(tmp_path):
 
 def test_representation_section_from_saved_models(tmp_path, data_dir):
     """Runs that kept their model get the Fig. 3 / Table 14 analysis beside the base model."""
-    from benchmark.runs.runner import EvalPlan, RunSpec, run_one
+    from benchmark.evaluation.plan import EvalPlan
+    from benchmark.runs.runner import run_one
+    from benchmark.runs.spec import RunSpec
 
     for objective in ("regular", "jepa"):
         cfg = TrainConfig(task="synth", model="tiny-random-llama", objective=objective, limit_train=4, epochs=1,
                           batch_size=2, grad_accum=1, max_length=96, save_model=True, data_dir=str(data_dir))
         run_one(RunSpec(cfg, EvalPlan(limit=2, max_new_tokens=4)), tmp_path / "r", progress=False)
-    readme = build_report(tmp_path / "r", tmp_path / "out", representations=6).read_text()
-    assert "## Representations" in readme and "| base |" in readme and "| jepa |" in readme
-    res = json.loads((tmp_path / "out" / "representation" / "synth" / "representation.json").read_text())
+    assert "## Representations" not in build_report(tmp_path / "r", tmp_path / "before").read_text()
+    assert main(["represent", str(tmp_path / "r"), "--examples", "6", "--no-progress"]) == 0
+    # the analysis lives in the results tree; the report only reads it
+    res = json.loads((tmp_path / "r" / "analysis" / "representation" / "synth" / "representation.json").read_text())
     assert set(res["models"]) == {"base", "regular", "jepa"} and res["n_examples"] == 6
-    assert (tmp_path / "out" / "representation" / "synth" / "singular_values.png").is_file()
+    readme = build_report(tmp_path / "r", tmp_path / "out").read_text()
+    assert "## Representations" in readme and "| base |" in readme and "| jepa |" in readme
+    assert (tmp_path / "out" / "figures" / "singular_values_synth.png").is_file()
 
 
 def test_pretraining_runs_are_judged_by_prefix_match_as_in_table_2(tmp_path):
@@ -135,7 +142,7 @@ def test_pretraining_runs_are_judged_by_prefix_match_as_in_table_2(tmp_path):
         s["config"]["pretrain"] = True
         for e in s["evaluations"]:
             e["metrics"]["prefix"] = {**e["metrics"]["exact"], "accuracy": e["accuracy"] + 0.1}
-        store.write_json_atomic(d / "metrics.json", s)
+        store.write_json_atomic(d / "summary.json", s)
     table = comparison_table(load_runs(root), "test", load_paper_numbers())
     jepa = table[table.method == "jepa"].iloc[0]
     assert jepa["metric"] == "prefix" and jepa["paper_table"] == "Table 2" and jepa["paper_mean"] == 60.59
@@ -158,8 +165,8 @@ def test_a_learning_rate_off_the_papers_grid_is_a_stated_deviation(tmp_path):
     root = tmp_path / "results"
     fake_run(root, "synth", "regular", None, 1, 82, (0.3, 0.4))  # TrainConfig default lr 2e-5: on the grid
     assert "Learning rate" not in build_report(root, tmp_path / "a").read_text()
-    m = json.loads((next(root.iterdir()) / "metrics.json").read_text())
+    m = json.loads((next(root.iterdir()) / "summary.json").read_text())
     m["config"]["lr"] = 5e-5
-    (next(root.iterdir()) / "metrics.json").write_text(json.dumps(m))
+    (next(root.iterdir()) / "summary.json").write_text(json.dumps(m))
     assert "Learning rate 5e-05, outside the paper's grid {1e-05, 2e-05, 4e-05, 8e-05}" in \
         build_report(root, tmp_path / "b").read_text()

@@ -73,16 +73,19 @@ def test_linear_map_error_separates_linear_from_unrelated():
     assert r["exact_fit_possible"] and r["relative"] < 1e-8 and r["heldout_relative"] > 0.5
 
 
-def test_analyse_writes_json_and_figures(tiny, examples, tmp_path):
+def test_analyse_returns_json_and_the_report_draws_it(tiny, examples, tmp_path):
+    from benchmark.analysis.figures import representation_figures
     from benchmark.training.models import load_model_and_tokenizer
 
     with_tsne = importlib.util.find_spec("sklearn") is not None
     models = {"a": tiny, "b": load_model_and_tokenizer("tiny-random-llama", seed=1)}
-    result = analyse(models, examples, out_dir=tmp_path, top=100, with_tsne=with_tsne)
-    assert (tmp_path / "singular_values.png").stat().st_size > 0 and (tmp_path / "singular_values.pdf").exists()
-    assert (tmp_path / "tsne.png").exists() == with_tsne
-    written = json.loads((tmp_path / "representation.json").read_text())
+    result = analyse(models, examples, top=100, with_tsne=with_tsne)
+    written = json.loads(json.dumps(result))  # JSON-safe: what `jepa-bench represent` writes
     assert written == result and set(written["models"]) == {"a", "b"}
+    representation_figures(written, "synth", tmp_path)
+    assert (tmp_path / "singular_values_synth.png").stat().st_size > 0
+    assert (tmp_path / "singular_values_synth.pdf").exists()
+    assert (tmp_path / "tsne_synth.png").exists() == with_tsne
     a, b = written["models"]["a"], written["models"]["b"]
     assert len(a["singular_values"]) == 8 and a["singular_values"] != b["singular_values"]
     assert a["mean_top"] == pytest.approx(np.mean(a["singular_values"]))

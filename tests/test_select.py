@@ -4,7 +4,7 @@ import json
 import pytest
 
 from benchmark.cli import main
-from benchmark.analysis.report import load_runs
+from benchmark.analysis.runs import load_runs
 from benchmark.analysis.select import rank
 from tests.test_report import fake_run
 
@@ -16,11 +16,11 @@ def _val_tree(root, grid):
             staging = root.parent / "staging"
             fake_run(staging, "synth", "jepa", lbd, k, seed, (acc / 2, acc))
             (d,) = staging.iterdir()
-            m = json.loads((d / "metrics.json").read_text())
+            m = json.loads((d / "summary.json").read_text())
             m["run_id"] = f"l{lbd:g}k{k}s{seed}".replace(".", "")
             for e in m["evaluations"]:
                 e["split"] = "val"
-            (d / "metrics.json").write_text(json.dumps(m))
+            (d / "summary.json").write_text(json.dumps(m))
             root.mkdir(exist_ok=True)
             d.rename(root / m["run_id"])
 

@@ -1,6 +1,6 @@
 """The loss ablation of paper Table 3: each variant of the JEPA term against the cosine arm it replaces.
 
-The comparison table (benchmark.analysis.report) tests every arm against `regular`; Table 3's claim is a different
+The comparison table (analysis/tables.py) tests every arm against `regular`; Table 3's claim is a different
 one: cosine beats ℓ2, MSE, InfoNCE, prepending the [PRED] tokens and swapping the views. Here each variant is
 paired by seed with the plain cosine LLM-JEPA arm that shares all its other settings, tested one-tailed in
 the direction of the paper's own difference (variant − cosine in Table 3), Holm-corrected over the variants
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 
-from benchmark.analysis.report import IGNORED_FIELDS, Run, method_label
+from benchmark.analysis.runs import IGNORED_FIELDS, Run, fmt_num, fmt_p, method_label
 
 # Fields that make a run a Table 3 variant rather than a different setting.
 VARIANT_FIELDS = ("distance", "front_pred", "reverse_pred", "infonce_temperature")
@@ -85,16 +85,15 @@ def ablation_section(table) -> list[str]:
     import pandas as pd
 
     from benchmark.analysis import stats
-    from benchmark.analysis.report import _fmt, _p
 
     if table.empty:
         return []
     shown = pd.DataFrame({
         "variant": table["variant"], "λ": table["lambda"].map(lambda v: f"{v:g}"), "k": table["k"],
         "n": table["n"], "ours (%)": [stats.format_mean_std(m, s) for m, s in zip(table["mean"], table["std"])],
-        "Δ vs cosine": table["delta"].map(_fmt), "p (paired, 1-tailed)": table["p"].map(_p),
-        "p (Holm)": table.get("p_holm", table["p"]).map(_p), "paper (%)": table["paper_mean"].map(_fmt),
-        "paper Δ vs cosine": [_fmt(d) if m != "jepa" else "" for d, m in zip(table["paper_delta"], table["method"])],
+        "Δ vs cosine": table["delta"].map(fmt_num), "p (paired, 1-tailed)": table["p"].map(fmt_p),
+        "p (Holm)": table.get("p_holm", table["p"]).map(fmt_p), "paper (%)": table["paper_mean"].map(fmt_num),
+        "paper Δ vs cosine": [fmt_num(d) if m != "jepa" else "" for d, m in zip(table["paper_delta"], table["method"])],
         "verdict": table["verdict"]})
     lines = ["## Loss ablation (paper Table 3)", "",
              shown.to_markdown(index=False), "",

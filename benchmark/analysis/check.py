@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmark import store
+from benchmark.training.objectives import log_keys
 
 ACCURACY_TOLERANCE = 1e-9  # accuracies are counts over a fixed n: any difference is real
 LOSS_TOLERANCE = 1e-4  # relative; logged losses are sums of float32 terms (order of summation may vary)
-LOSS_KEYS = ("loss", "lm_loss", "jepa_loss", "stp_loss", "cosine")
+LOSS_KEYS = ("loss", "lm_loss", "cosine")  # plus every objective's own term (objectives.log_keys())
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class Difference:
 def _outputs_digest(run_dir: Path) -> str:
     """A digest of every generated output (not prompts or provenance): catches generation changes."""
     h = hashlib.sha256()
-    for path in sorted(run_dir.rglob("predictions.jsonl")):
+    for path in sorted(run_dir.rglob(store.PREDICTIONS)):
         h.update(str(path.relative_to(run_dir)).encode())
         for line in path.read_text().splitlines():
             h.update(json.dumps(json.loads(line)["output"]).encode())
@@ -49,7 +50,7 @@ def _measures(run_dir: Path) -> dict[str, object]:
     for ev in s["evaluations"]:
         for metric, m in ev["metrics"].items():
             out[f"epoch {ev['epoch']:g} {ev['split']} {metric}"] = m["accuracy"]
-    for key in LOSS_KEYS:
+    for key in LOSS_KEYS + log_keys():
         if s.get("last_log") and key in s["last_log"]:
             out[f"final {key}"] = s["last_log"][key]
     return out
@@ -71,8 +72,12 @@ def _compare(run_id: str, what: str, a, b) -> Difference | None:
 
 def compare(baseline: Path, results: Path) -> tuple[list[Difference], int]:
     """Differences between two results trees, and the number of runs compared."""
-    base = {p.name: p for p in store.run_dirs(baseline)}
-    cur = {p.name: p for p in store.run_dirs(results)}
+    for root, what in ((baseline, "baseline"), (results, "results tree")):
+        if not Path(root).is_dir():
+            raise store.StoreError(f"the {what} {root} does not exist")
+        store.check_schema(root)
+    base = {store.read_summary(p)["run_id"]: p for p in store.run_dirs(baseline)}
+    cur = {store.read_summary(p)["run_id"]: p for p in store.run_dirs(results)}
     if not base:
         raise store.StoreError(f"no complete runs under the baseline {baseline}")
     diffs = [Difference(r, "run", "present", "missing", "missing") for r in sorted(set(base) - set(cur))]
@@ -96,21 +101,3 @@ def format_report(diffs: list[Difference], n_compared: int) -> str:
         fmt = (lambda v: f"{v:.6g}" if isinstance(v, float) else str(v))
         lines.append(f"{d.kind:<10} {d.run_id:<12}  {d.what:<34} {fmt(d.baseline):>14} {fmt(d.current):>14}")
     return "\n".join(lines)
-
-
-def register_cli(sub) -> None:
-    c = sub.add_parser("check", help="compare a fresh sweep with a committed baseline; exit 1 on a change")
-    c.add_argument("--baseline", required=True, help="the committed results tree, e.g. results/ci-baseline")
-    c.add_argument("--results", required=True, help="the fresh results tree of the same sweep spec")
-    c.add_argument("--allow-changes", action="store_true", help="report differences but exit 0")
-    c.set_defaults(handler=cmd_check)
-
-
-def cmd_check(ns) -> int:
-    diffs, n = compare(Path(ns.baseline), Path(ns.results))
-    print(format_report(diffs, n))
-    if diffs and not ns.allow_changes:
-        print("if the change is intended, rebuild the baseline: "
-              f"jepa-bench sweep run configs/ci.yaml --results {ns.baseline}  (after removing it)")
-        return 1
-    return 0

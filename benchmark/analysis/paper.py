@@ -1,7 +1,7 @@
 """The papers' numbers as data: reports/paper/paper_numbers.csv, its loader, a lookup and a validator.
 
 One CSV row is one table cell or figure point of LLM-JEPA (arXiv 2509.14252) or Semantic Tube Prediction
-(arXiv 2602.22617), transcribed from the project's notes on the papers (shared/notes/paper.md), with the
+(arXiv 2602.22617), transcribed by hand from the papers (reports/paper/README.md says from which version), with the
 config fields of `benchmark.training.config.TrainConfig` and the task/metric names of `tasks`, so a report can put
 a run's score beside the paper's. Every row carries the notes' provenance mark (`EVIDENCE`); columns are
 described in reports/paper/README.md.
@@ -77,10 +77,11 @@ def paper_cell(df: pd.DataFrame, *, table: str, task: str, method: str, epoch: f
 
 def validate(df: pd.DataFrame) -> list[str]:
     """Problems with the table, one line each; an empty list means it is consistent with the registry."""
-    from benchmark.training.config import DISTANCES, OBJECTIVES
+    from benchmark.training.objectives import DISTANCES, all_objectives
     from tasks import UnknownNameError, all_tasks, get_task
 
     known_tasks = {t.name for t in all_tasks()}
+    objectives = {o.name for o in all_objectives()}
     problems = []
     for i, r in df.iterrows():
         where = f"row {i + 2} ({r['source_table']}, {r['task']}, {r['method']})"  # +2: header, 1-based
@@ -99,7 +100,7 @@ def validate(df: pd.DataFrame) -> list[str]:
             problems.append(f"{where}: evidence {r['evidence']!r} is not one of {list(EVIDENCE)}")
         if metric_ok and not pd.isna(r["mean"]) and not 0 <= r["mean"] <= 100:
             problems.append(f"{where}: mean {r['mean']} outside [0, 100]")
-        if r["objective"] and r["objective"] not in OBJECTIVES:
+        if r["objective"] and r["objective"] not in objectives:
             problems.append(f"{where}: unknown objective {r['objective']!r}")
         if r["distance"] and r["distance"] not in DISTANCES:
             problems.append(f"{where}: unknown distance {r['distance']!r}")

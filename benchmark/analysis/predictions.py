@@ -18,8 +18,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmark.evaluation.evaluate import METRICS_FILE, PREDICTIONS_FILE, example_hash, without_inputs
-from benchmark.store import StoreError
+from benchmark import store
+from benchmark.evaluation.evaluate import example_hash
+from benchmark.store import EVAL_METRICS as METRICS_FILE
+from benchmark.store import PREDICTIONS as PREDICTIONS_FILE
+from benchmark.store import StoreError, without_inputs
 
 
 @dataclass(frozen=True)
@@ -38,14 +41,34 @@ def read_predictions(eval_dir: Path) -> list[dict]:
     if not path.is_file():
         raise StoreError(f"{eval_dir} holds no {PREDICTIONS_FILE}: pass an evaluation folder such as "
                          "RESULTS/<run_id>/epochs/epoch_3/test")
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return read_jsonl_records(path)
+
+
+def read_jsonl_records(path: Path) -> list[dict]:
+    """Every JSON object of a .jsonl file; a bad line is a StoreError naming the file and line."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise StoreError(f"{path}: not UTF-8 text (byte {e.start})") from None
+    records = []
+    for i, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise StoreError(f"{path}, line {i}: not valid JSON ({e.msg}); the file is damaged: evaluate again") from None
+        if not isinstance(record, dict):
+            raise StoreError(f"{path}, line {i}: a prediction record must be a JSON object")
+        records.append(record)
+    return records
 
 
 def _run_config(eval_dir: Path) -> dict | None:
     """The training config of the run an evaluation belongs to (the nearest config.json above it)."""
     for parent in Path(eval_dir).resolve().parents:
-        if (parent / "config.json").is_file():
-            return json.loads((parent / "config.json").read_text()).get("config")
+        if (parent / store.CONFIG).is_file():
+            return store.read_json(parent / store.CONFIG).get("config")
     return None
 
 
@@ -54,7 +77,7 @@ def eval_source(eval_dir: Path, data_dir: str | None = None) -> EvalSource:
     metrics_path = Path(eval_dir) / METRICS_FILE
     if not metrics_path.is_file():
         raise StoreError(f"{eval_dir} holds no {METRICS_FILE}: not a finished evaluation folder")
-    m = json.loads(metrics_path.read_text())
+    m = store.read_json(metrics_path)
     cfg = _run_config(eval_dir) or {}
     val_fraction = m.get("val_fraction", cfg.get("val_fraction", 0.0)) or 0.0
     # the evaluation read the first n examples of the split (a limit, or the whole split when n is all of it)
@@ -135,33 +158,3 @@ def render(pairs, *, wrong: str | None = None, limit: int | None = None) -> str:
         if limit is not None and len(blocks) >= limit:
             break
     return "\n\n".join(blocks) if blocks else "(no example matches)"
-
-
-def cmd_show(ns) -> int:
-    records = read_predictions(Path(ns.eval_dir))
-    if ns.wrong is not None and records and ns.wrong not in records[0]["verdicts"]:
-        from tasks.base import did_you_mean
-        raise StoreError(did_you_mean("metric", ns.wrong, sorted(records[0]["verdicts"])))
-    pairs = join(records, load_examples(eval_source(Path(ns.eval_dir), ns.data_dir)))
-    print(render(pairs, wrong=ns.wrong, limit=ns.limit))
-    return 0
-
-
-def cmd_strip(ns) -> int:
-    strip_tree(Path(ns.root), ns.data_dir)
-    return 0
-
-
-def register_cli(sub) -> None:
-    p = sub.add_parser("predictions", help="show predictions beside their data, or strip data copies from a tree")
-    psub = p.add_subparsers(dest="predictions_command", required=True)
-    show = psub.add_parser("show", help="print each example's user message, gold, output and verdicts")
-    show.add_argument("eval_dir", help="an evaluation folder, e.g. RESULTS/<run_id>/epochs/epoch_3/test")
-    show.add_argument("--wrong", default=None, metavar="METRIC", help="only the examples this metric marks wrong")
-    show.add_argument("--limit", type=int, default=None, help="at most this many examples")
-    show.add_argument("--data-dir", default=None, help="folder of the upstream JSONL files")
-    show.set_defaults(handler=cmd_show)
-    strip = psub.add_parser("strip", help="remove prompts and golds from every predictions.jsonl under a folder")
-    strip.add_argument("root", help="a results tree (or any folder above evaluation folders)")
-    strip.add_argument("--data-dir", default=None, help="folder of the upstream JSONL files (checks each gold)")
-    strip.set_defaults(handler=cmd_strip)

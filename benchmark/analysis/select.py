@@ -1,6 +1,6 @@
 """`jepa-bench select`: pick hyper-parameters (e.g. LLM-JEPA's λ and k) on the validation split.
 
-The paper chose its (k, λ) on the test set it then reports (notes/paper.md §2). A reproduction that wants
+The paper chose its (k, λ) on the test set it then reports (arXiv 2509.14252 v2, §4). A reproduction that wants
 an honest test number chooses on a split carved from train (`val_fraction`) and only then runs the chosen
 setting on test; this command does the choosing, from a results tree, so the choice is itself reproducible.
 """
@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 import statistics
 from dataclasses import dataclass
-from pathlib import Path
 
-from benchmark.analysis.report import IGNORED_FIELDS, ReportError, Run, _varying, load_runs, method_label
+from benchmark.analysis.runs import IGNORED_FIELDS, ReportError, Run, method_label, varying_fields
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,7 @@ def rank(runs: list[Run], split: str = "val", metric: str | None = None) -> list
         have = sorted({e["split"] for r in runs for e in r.summary["evaluations"]})
         raise ReportError(f"no run has a {split!r} evaluation (they have: {', '.join(have) or 'none'}); sweep "
                           f"with `eval: {{splits: [{split}]}}` and val_fraction > 0 to choose on validation")
-    fields = [k for k in _varying(scored) if k not in IGNORED_FIELDS]  # the seed is averaged over
+    fields = [k for k in varying_fields(scored) if k not in IGNORED_FIELDS]  # the seed is averaged over
     groups: dict[tuple, list[float]] = {}
     for r in scored:
         key = (method_label(r.cfg), tuple((k, r.cfg.get(k)) for k in fields))
@@ -64,29 +63,3 @@ def format_ranking(cands: list[Candidate], split: str, metric: str) -> str:
     best = cands[0]
     lines.append(f"chosen on {split}: {best.method} {best.describe()}")
     return "\n".join(lines)
-
-
-def register_cli(sub) -> None:
-    s = sub.add_parser("select", help="rank the settings of a results tree on the validation split and name the best")
-    s.add_argument("results", help="a results tree whose runs were evaluated on `val` (e.g. results/cpu-synth-smollm2-select)")
-    s.add_argument("--split", default="val", help="split to choose on (choosing on test is what the paper did)")
-    s.add_argument("--metric", default=None, help="metric to choose by (default: the task's parity metric)")
-    s.add_argument("--out", default=None, help="also write the ranking and the choice to this JSON file")
-    s.set_defaults(handler=cmd_select)
-
-
-def cmd_select(ns) -> int:
-    runs = load_runs(Path(ns.results), ns.metric)
-    cands = rank(runs, ns.split, ns.metric)
-    metric = ns.metric or runs[0].headline
-    print(format_ranking(cands, ns.split, metric))
-    if ns.out:
-        from benchmark.store import write_json_atomic
-
-        write_json_atomic(Path(ns.out), {
-            "results": str(ns.results), "split": ns.split, "metric": metric,
-            "chosen": {"method": cands[0].method, **dict(cands[0].setting)},
-            "ranking": [{"method": c.method, **dict(c.setting), "mean": c.mean,
-                         "std": c.std if len(c.scores) > 1 else None, "scores": list(c.scores)}
-                        for c in cands]})
-    return 0

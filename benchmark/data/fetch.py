@@ -10,12 +10,10 @@ problem and what to do. Files fetched before a failure stay, since they were ver
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import http.client
 import os
 import shutil
-import sys
 import urllib.error
 import urllib.request
 import zipfile
@@ -321,41 +319,3 @@ def fetch_spider(data_dir: str | os.PathLike, url: str = SPIDER_URL, force: bool
 
 # ---------------------------------------------------------------------------------------------------
 # Command line
-
-
-def register_cli(sub) -> None:
-    """Add `data fetch` to the top-level sub-parsers (called by benchmark.cli)."""
-    data = sub.add_parser("data", help="manage the data files")
-    data_sub = data.add_subparsers(dest="data_command", required=True)
-    f = data_sub.add_parser("fetch", help="download and verify the authors' data files")
-    f.add_argument("--data-dir", default=None, help="destination (default: $JEPA_BENCH_DATA_DIR, else ./data)")
-    f.add_argument("--tasks", default=None, help="comma-separated task names (default: every registered task)")
-    f.add_argument("--spider", action="store_true", help="also fetch the Spider sqlite databases (~200 MB)")
-    f.add_argument("--base-url", default=BASE_URL,
-                   help="where the JSONL files are; file:// URLs work too (default: %(default)s)")
-    f.add_argument("--spider-url", default=SPIDER_URL, help="where spider_data.zip is (default: %(default)s)")
-    f.add_argument("--force", action="store_true", help="re-download files whose checksum does not match")
-    f.add_argument("--no-progress", action="store_true", help="no progress bar")
-    f.set_defaults(handler=cmd_fetch)
-
-
-def cmd_fetch(ns: argparse.Namespace) -> int:
-    """`jepa-bench data fetch`: 0 on success; a failure is one line on stderr and exit code 2."""
-    from tasks import resolve_data_dir
-
-    try:
-        tasks = None if ns.tasks is None else [t.strip() for t in ns.tasks.split(",") if t.strip()]
-        root = resolve_data_dir(ns.data_dir)
-        wanted, unpinned = plan(tasks)
-        hand = f"not in the fetch manifest (no pinned checksum); copy it by hand into {root}"
-        if unpinned and tasks is not None:  # asked for by name: refuse rather than fetch it unverified
-            raise FetchError(f"{', '.join(unpinned)}: {hand}")
-        for name in unpinned:  # a task registered after the manifest was written: say so, fetch the rest
-            print(f"{name}: skipped, {hand}")
-        fetch(wanted, root, ns.base_url, ns.force, not ns.no_progress)
-        if ns.spider:
-            fetch_spider(root, ns.spider_url, ns.force, not ns.no_progress)
-    except FetchError as e:  # benchmark.cli.main does not know FetchError, so the line is printed here
-        print(f"jepa-bench: error: {e}", file=sys.stderr)
-        return 2
-    return 0

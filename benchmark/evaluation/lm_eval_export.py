@@ -9,11 +9,12 @@ include_defaults=False)`) runs our tasks in the harness and scores them exactly 
   engine builds for SmolLM2 and the tiny test model (`benchmark.evaluation.generate.generation_prompt`). A model with
   another template should instead run lm-eval with `--apply_chat_template --system_instruction "<system
   prompt>"` and `doc_to_text: !function utils.user_text` (the YAML header says so);
-* decoding: greedy, `max_gen_toks` 128 (lm-eval's default is 256), stopping at our end-of-turn tokens
+* decoding: greedy, `max_gen_toks` = the plan's max_new_tokens (128, the authors'; lm-eval's default is
+  256), stopping at our end-of-turn tokens
   (for lm-eval's HF backend that takes `align_stopping`, see there);
 * scoring: `utils.process_results_<task>` turns the row back into an `Example` and returns every metric's
   verdict from `tasks.base.score_all` as 1.0 / 0.0 (undecided counts 0.0, as `accuracy` in metrics.json),
-  with the ScoringContext (Spider databases, timeouts) fixed at export time.
+  with the ScoringContext (Spider databases, DISTINCT, timeouts) of the evaluation plan fixed at export time.
 
 HellaSwag is a choice task (next-token argmax over A-D). It is exported as lm-eval `multiple_choice`
 over the continuations "A".."D" after the same prompt: lm-eval moves the prompt's trailing "\\n" into
@@ -24,21 +25,19 @@ files go to DIR.partial first, so a failed export leaves nothing behind.
 """
 from __future__ import annotations
 
-import argparse
-import os
-import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import yaml
 
+from benchmark import store
+from benchmark.evaluation.plan import EvalPlan
 from tasks import DataError, Task, all_tasks, get_task, load_split, resolve_data_dir
 from tasks.base import ScoringContext, UnknownNameError
 
 PREFIX = "jepa_"  # lm-eval task names: jepa_synth, jepa_gsm8k, ... (no clash with lm-eval's own gsm8k)
 TAG = "jepa"  # `--tasks jepa` runs every exported task
 UTILS = "utils.py"
-MAX_GEN_TOKS = 128  # the authors' evaluate.py and EvalSettings.max_new_tokens; lm-eval would use 256
 
 
 @dataclass(frozen=True)
@@ -125,7 +124,7 @@ def _header(task: Task) -> str:
                "# benchmark.evaluation.lm_eval_export.align_stopping.\n"))
 
 
-def task_config(task: Task, data_file: Path) -> dict:
+def task_config(task: Task, data_file: Path, max_gen_toks: int = EvalPlan().max_new_tokens) -> dict:
     """The lm-eval TaskConfig of one task, as the dict its YAML file holds."""
     from benchmark.evaluation.generate import END_OF_TURN_TOKENS  # lazy: imports torch
 
@@ -148,7 +147,7 @@ def task_config(task: Task, data_file: Path) -> dict:
             "doc_to_target": "{{messages[2]['content']}}",
             # every end-of-turn marker our engine stops at (lm-eval adds the tokenizer's EOS itself)
             "generation_kwargs": {"until": list(END_OF_TURN_TOKENS), "do_sample": False,
-                                  "max_gen_toks": MAX_GEN_TOKS},
+                                  "max_gen_toks": max_gen_toks},
         })
     cfg["process_results"] = _Function(f"utils.process_results_{task.name}")
     cfg["metric_list"] = [{"metric": m.name, "aggregation": "mean", "higher_is_better": True}
@@ -157,8 +156,8 @@ def task_config(task: Task, data_file: Path) -> dict:
     return cfg
 
 
-def task_yaml(task: Task, data_file: Path) -> str:
-    body = yaml.dump(task_config(task, data_file), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+def task_yaml(task: Task, data_file: Path, max_gen_toks: int = EvalPlan().max_new_tokens) -> str:
+    body = yaml.dump(task_config(task, data_file, max_gen_toks), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
                      width=1000)
     return _header(task) + body
 
@@ -237,12 +236,18 @@ def score_choice(name: str, doc: dict, results: list) -> dict:
 def utils_source(tasks: list[Task], ctx: ScoringContext) -> str:
     """utils.py: fixed hooks, the export-time constants, and one process_results_<task> per task."""
     choices = next((t.choices for t in tasks if t.kind == "choice"), ())
-    db = None if ctx.spider_db_dir is None else f"Path({str(Path(ctx.spider_db_dir).resolve())!r})"
+    def literal(name: str) -> str:
+        value = getattr(ctx, name)
+        if name == "spider_db_dir" and value is not None:
+            return f"Path({str(Path(value).resolve())!r})"
+        return repr(value)
+
+    settings = ", ".join(f"{f.name}={literal(f.name)}" for f in fields(ScoringContext))  # every scoring field
     consts = (
         f"VERSIONS = {({t.name: t.version for t in tasks})!r}  # task versions the YAML files describe\n"
         f"CHOICES = {tuple(choices)!r}  # answer letters of the choice task (HellaSwag)\n"
-        "CONTEXT = ScoringContext(  # as passed to `jepa-bench export-lm-eval`\n"
-        f"    spider_db_dir={db}, dfa_timeout={ctx.dfa_timeout!r}, sql_timeout={ctx.sql_timeout!r})\n"
+        "CONTEXT = ScoringContext(  # the evaluation plan passed to `jepa-bench export-lm-eval`\n"
+        f"    {settings})\n"
     )
     hooks = "".join(
         f"\n\ndef process_results_{t.name}(doc: dict, results: list) -> dict:\n"
@@ -259,27 +264,21 @@ def _check_choices(tasks: list[Task]) -> None:
 
 
 def export_lm_eval(out_dir, task_names: list[str] | None = None, *, data_dir=None, split: str = "test",
-                   ctx: ScoringContext = ScoringContext(), overwrite: bool = False) -> Export:
-    """Write jepa_<task>.yaml per task and utils.py into out_dir. Raises before writing anything when a
-    task, split, data file or scoring requirement is missing, or out_dir is not empty (without overwrite)."""
-    out_dir = Path(out_dir)
-    if out_dir.exists() and any(out_dir.iterdir()) and not overwrite:
-        raise FileExistsError(f"{out_dir} is not empty: pass --overwrite to replace it")
+                   plan: EvalPlan = EvalPlan(), overwrite: bool = False) -> Export:
+    """Write jepa_<task>.yaml per task and utils.py into out_dir, with the plan's scoring settings and
+    max_new_tokens. Raises before writing anything when a task, split, data file or scoring requirement is
+    missing, or out_dir is not empty (without overwrite)."""
+    out_dir = store.check_creatable(Path(out_dir), overwrite=overwrite)
+    plan.validate()
+    ctx = plan.scoring_context()
     files, skipped = select_tasks(task_names, split, data_dir, ctx)
     tasks = [get_task(n) for n in files]
     _check_choices(tasks)
-    partial = out_dir.with_name(out_dir.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    try:
+    with store.building(out_dir, replace=True) as work:
         for t in tasks:
-            (partial / f"{lm_eval_name(t)}.yaml").write_text(task_yaml(t, files[t.name]), encoding="utf-8")
-        (partial / UTILS).write_text(utils_source(tasks, ctx), encoding="utf-8")
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(partial, out_dir)  # publish only a complete folder
-    finally:
-        shutil.rmtree(partial, ignore_errors=True)
+            (work / f"{lm_eval_name(t)}.yaml").write_text(task_yaml(t, files[t.name], plan.max_new_tokens),
+                                                        encoding="utf-8")
+        (work / UTILS).write_text(utils_source(tasks, ctx), encoding="utf-8")
     return Export(out_dir, tuple(files), tuple(skipped))
 
 
@@ -300,33 +299,3 @@ def align_stopping(model, tok):
 
     model.generation_config.eos_token_id = end_of_turn_ids(tok)
     return model
-
-
-# ----------------------------------------------------------------------------- command line
-def register_cli(sub) -> None:
-    """Add `export-lm-eval` to the top-level sub-parsers (called by benchmark.cli)."""
-    p = sub.add_parser("export-lm-eval", help="write lm-eval task files that score with jepa-bench's scorers",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("dir", help="folder to write jepa_<task>.yaml and utils.py into")
-    p.add_argument("--tasks", default=None,
-                   help="comma-separated task names (default: every scored task whose split file is present)")
-    p.add_argument("--data-dir", default=None, help="folder of the upstream JSONL files")
-    p.add_argument("--split", default="test", help="split file the tasks evaluate on")
-    p.add_argument("--spider-db-dir", default=None, help="Spider database/ folder (<db_id>/<db_id>.sqlite)")
-    p.add_argument("--dfa-timeout", type=float, default=10.0, help="seconds per NL-RX equivalence check")
-    p.add_argument("--sql-timeout", type=float, default=10.0, help="seconds per SQL query")
-    p.add_argument("--overwrite", action="store_true", help="replace a non-empty DIR")
-    p.set_defaults(handler=cmd_export_lm_eval)
-
-
-def cmd_export_lm_eval(ns: argparse.Namespace) -> int:
-    names = None if ns.tasks is None else [t.strip() for t in ns.tasks.split(",") if t.strip()]
-    ctx = ScoringContext(spider_db_dir=Path(ns.spider_db_dir) if ns.spider_db_dir else None,
-                         dfa_timeout=ns.dfa_timeout, sql_timeout=ns.sql_timeout)
-    done = export_lm_eval(ns.dir, names, data_dir=ns.data_dir, split=ns.split, ctx=ctx, overwrite=ns.overwrite)
-    for note in done.skipped:
-        print(f"skipped {note}")
-    print(f"wrote {', '.join(PREFIX + n for n in done.tasks)} to {done.out_dir}")
-    print(f"run: lm_eval --include_path {done.out_dir} --tasks {','.join(PREFIX + n for n in done.tasks)} "
-          "--model hf --model_args pretrained=<model> --log_samples --output_path <out>")
-    return 0

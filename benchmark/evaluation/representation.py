@@ -20,21 +20,19 @@ Pred(Enc(Text)) at the last one, the quantity the JEPA loss compares with Enc(Co
 Table 14 rows "LLM-JEPA k = 1 / k = 0" name how the models were trained; it does not say which Text
 encoding was analysed, so record `predictors` with every result.
 
-`analyse` runs all of this for several models on the same examples and writes `representation.json`,
-`singular_values.png/.pdf` and, with `with_tsne=True`, `tsne.png/.pdf`.
+`analyse` runs all of this for several models on the same examples and returns a JSON-safe dict;
+`jepa-bench represent` (runs/represent.py) writes it into the results tree, and the report draws
+Fig. 3 left and Fig. 4 from that file.
 """
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from benchmark.training.views import ViewBuilder
 
-JSON_FILE = "representation.json"
 ENCODING = "final-layer hidden state (after the final norm) at the last content token of each view rendered alone"
 
 
@@ -228,74 +226,30 @@ def _json_safe(v):
     return v
 
 
-def _save(fig, out_dir: Path, stem: str) -> list[str]:
-    names = []
-    for ext in ("png", "pdf"):
-        fig.savefig(out_dir / f"{stem}.{ext}", dpi=150, bbox_inches="tight")
-        names.append(f"{stem}.{ext}")
-    return names
-
-
-def plot_singular_values(spectra: dict[str, np.ndarray], out_dir: Path, *, title: str = "") -> list[str]:
-    """Fig. 3 left: one line per model, log-scale y. Returns the file names written."""
-    from matplotlib.figure import Figure  # no pyplot: no global backend or figure state
-
-    fig = Figure(figsize=(5, 3.5))
-    ax = fig.add_subplot()
-    for name, s in spectra.items():
-        s = np.asarray(s, dtype=float)
-        ax.plot(np.arange(1, len(s) + 1), np.where(s > 0, s, np.nan), label=name)  # log axis: drop exact zeros
-    ax.set_yscale("log")
-    ax.set_xlabel("index")
-    ax.set_ylabel("singular value of Enc(Text) − Enc(Code)")
-    ax.set_title(title or "top singular values")
-    ax.legend()
-    return _save(fig, out_dir, "singular_values")
-
-
-def plot_tsne(points: dict[str, tuple[np.ndarray, np.ndarray]], out_dir: Path) -> list[str]:
-    """Fig. 4: one panel per model, Text and Code points in two colours."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(4 * len(points), 4))
-    axes = fig.subplots(1, len(points), squeeze=False)[0]
-    for ax, (name, (t, c)) in zip(axes, points.items()):
-        ax.scatter(t[:, 0], t[:, 1], s=8, c="tab:blue", label="Text")
-        ax.scatter(c[:, 0], c[:, 1], s=8, c="tab:orange", label="Code")
-        ax.set_title(name)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    axes[0].legend()
-    return _save(fig, out_dir, "tsne")
-
-
-def analyse(models: dict, examples, *, out_dir, predictors: int = 0, top: int = 100, with_tsne: bool = False,
+def analyse(models: dict, examples, *, predictors: int = 0, top: int = 100, with_tsne: bool = False,
             center: bool = False, normalize: bool = False, ridge: float = 0.0, batch_size: int = 16,
             plain: bool = False, seed: int = 0, progress: bool = False) -> dict:
-    """Run the analyses for each named (model, tokenizer) on the same examples; write JSON and figures.
+    """Run the analyses for each named (model, tokenizer) on the same examples; returns a JSON-safe dict
+    (runs/represent.py writes it into the results tree; the report draws its figures from there).
 
-    models: e.g. {"base": (m0, tok0), "regular": (m1, tok1), "jepa": (m2, tok2)}. Returns the dict written
-    to `out_dir / representation.json`.
+    models: e.g. {"base": (m0, tok0), "regular": (m1, tok1), "jepa": (m2, tok2)}. With `with_tsne` each
+    model's entry also holds its t-SNE points (`tsne`: {"text": [[x, y], ...], "code": [...]}).
     """
     if not models:
         raise ValueError("analyse needs at least one model")
     if with_tsne:
         _tsne_class()  # fail before the forwards, not after them
     examples = list(examples)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     result = {
         "analysis": "representation", "n_examples": len(examples), "predictors": predictors,
         "text_encoding": "Enc(Text)" if predictors == 0 else f"Pred(Enc(Text)) with {predictors} [PRED] tokens",
         "encoding": ENCODING, "top": top, "center": center, "normalize": normalize, "plain": plain,
-        "linear_map_headline": "heldout_relative", "models": {}, "figures": [],
+        "linear_map_headline": "heldout_relative", "models": {},
     }
-    spectra, points = {}, {}
     for name, (model, tok) in models.items():
         text, code = encode_views(model, tok, examples, predictors=predictors, batch_size=batch_size,
                                   progress=progress, plain=plain)
         s = singular_values(text, code, top, center=center, normalize=normalize)
-        spectra[name] = s
         result["models"][name] = {
             "hidden_size": int(text.shape[1]),
             "singular_values": [float(v) for v in s],
@@ -303,10 +257,6 @@ def analyse(models: dict, examples, *, out_dir, predictors: int = 0, top: int = 
             "linear_map": linear_map_error(text, code, ridge=ridge),
         }
         if with_tsne:
-            points[name] = tsne(text, code, seed=seed)
-    result["figures"] += plot_singular_values(spectra, out_dir, title=f"top {top} singular values, N = {len(examples)}")
-    if with_tsne:
-        result["figures"] += plot_tsne(points, out_dir)
-    result = _json_safe(result)
-    (out_dir / JSON_FILE).write_text(json.dumps(result, indent=2) + "\n")
-    return result
+            t_xy, c_xy = tsne(text, code, seed=seed)
+            result["models"][name]["tsne"] = {"text": t_xy.tolist(), "code": c_xy.tolist()}
+    return _json_safe(result)

@@ -1,100 +1,29 @@
-"""One run of a sweep: train with per-epoch evaluation into the results store.
+"""One run: train with per-epoch evaluation into a run directory of the results store.
 
-`run_one(spec, results)` is the unit every launcher calls (local loop, local workers, torchrun, submitit):
-it takes the run's lock, skips a run that is done, builds the run in `<run_id>.partial/`, evaluates after
-every epoch on the requested splits (the curves of the paper's Fig. 1), counts tokens and analytic FLOPs,
-stops at a FLOP budget when asked (Table 6's equal-FLOP comparison), and publishes the directory with its
-summary written last.
+`run_one(spec, results)` is the unit every sweep launcher calls (local loop, local workers, torchrun,
+submitit): it takes the run's lock, skips a run that is done and builds `RESULTS/<run_id>`. `train_one(spec,
+out)` is `jepa-bench train`: the same build into a folder the user names. Either way the run is built in
+`<dir>.partial/`, evaluated after every epoch on the plan's splits (the curves of the paper's Fig. 1),
+its tokens and analytic FLOPs counted, stopped at a FLOP budget when asked (Table 6's equal-FLOP
+comparison), and published with its summary written last.
 """
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import json
 import os
 import shutil
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from transformers import TrainerCallback
 
 from benchmark import store
-from benchmark.training.config import ConfigError, TrainConfig
+from benchmark.runs.spec import RunSpec
+from benchmark.store.schema import SCHEMA_VERSION, RunRecord, RunSummary
 
 
-@dataclass(frozen=True)
-class EvalPlan:
-    """What to evaluate after each epoch; part of a run's identity (it changes the numbers reported)."""
-
-    splits: tuple[str, ...] = ("test",)  # test (the paper's curves) and/or val (needs val_fraction > 0)
-    limit: int | None = None  # first N examples of each split (CPU-scale runs); None = the whole split
-    batch_size: int = 16  # generation batch; equals batch 1 in fp32 (tests/test_generate.py)
-    max_new_tokens: int = 128  # the authors' evaluate.py
-    metrics: tuple[str, ...] | None = None  # None = every metric of the task
-    bf16: bool = False  # autocast bf16 generation (faster; may differ from batch 1)
-    every_epoch: bool = True  # False = only after the last epoch
-    at_start: bool = False  # also evaluate before training (epoch 0)
-    spider_db_dir: str | None = None  # Spider's database/ folder; not part of the identity
-    dfa_timeout: float = 10.0  # seconds per NL-RX equivalence check
-    sql_timeout: float = 10.0  # seconds per SQL query
-    keep_inputs: bool = False  # write prompts and golds into predictions.jsonl; not part of the identity
-
-    @classmethod
-    def from_dict(cls, d: dict | None) -> "EvalPlan":
-        d = dict(d or {})
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            from tasks.base import did_you_mean
-            raise ConfigError("; ".join(did_you_mean("eval setting", u, sorted(known)) for u in unknown))
-        for key in ("splits", "metrics"):
-            if isinstance(d.get(key), str):
-                d[key] = (d[key],)
-            if d.get(key) is not None:
-                d[key] = tuple(d[key])
-        plan = cls(**d)
-        if not plan.splits:
-            raise ConfigError("eval.splits must name at least one split")
-        if plan.limit is not None and plan.limit < 1:
-            raise ConfigError("eval.limit must be >= 1")
-        if plan.batch_size < 1 or plan.max_new_tokens < 1:
-            raise ConfigError("eval.batch_size and eval.max_new_tokens must be >= 1")
-        return plan
-
-    def identity(self) -> dict:
-        d = dataclasses.asdict(self)
-        d.pop("spider_db_dir")  # where the databases live does not change results
-        d.pop("keep_inputs")  # nor does keeping a copy of the inputs beside the outputs
-        return d
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    train: TrainConfig
-    eval: EvalPlan = field(default_factory=EvalPlan)
-
-    @property
-    def run_id(self) -> str:
-        """Hash of the resolved training config (minus paths and logging) and the evaluation plan."""
-        blob = json.dumps({"train": self.train.identity(), "eval": self.eval.identity()}, sort_keys=True)
-        return hashlib.sha256(blob.encode()).hexdigest()[:12]
-
-    def check(self) -> "RunSpec":
-        """Everything that can be checked without loading a model or data."""
-        from tasks import get_task, splits
-
-        cfg = self.train.resolved().validate()
-        task = get_task(cfg.task)
-        for split in self.eval.splits:
-            if split not in splits(task, cfg.val_fraction):
-                hint = " (set val_fraction)" if split == "val" else ""
-                raise ConfigError(f"task {task.name!r} has no split {split!r}{hint}")
-        for name in self.eval.metrics or ():
-            task.metric(name)
-        if task.requires and "spider_db_dir" in task.requires and self.eval.spider_db_dir is None:
-            raise ConfigError(f"task {task.name!r} needs eval.spider_db_dir (the Spider database/ folder)")
-        return self
+_TRAINER_DIR = "trainer"  # the Trainer's own output folder inside the work directory; removed before publishing
+_SPEC_FILE = "spec.json"  # a torchrun launch reads its RunSpec from here
 
 
 def training_flops(n_params: int, tokens: int) -> float:
@@ -119,32 +48,27 @@ class EpochEval(TrainerCallback):
         return training_flops(self.n_params, t.tokens_processed * max(t.args.world_size, 1)) if t else 0.0
 
     def evaluate_now(self, model, state) -> None:
-        from benchmark.evaluation.evaluate import EvalSettings, evaluate
-        from tasks.base import ScoringContext
+        from benchmark.evaluation.evaluate import evaluate
 
         if not state.is_world_process_zero or state.global_step == self._last_step:
             return
         self._last_step = state.global_step
         plan = self.spec.eval
         epoch = round(state.epoch or 0.0, 3)
-        settings = EvalSettings(batch_size=plan.batch_size, max_new_tokens=plan.max_new_tokens, bf16=plan.bf16,
-                                progress=self.progress, plain=self.spec.train.plain, keep_inputs=plan.keep_inputs)
-        ctx = ScoringContext(spider_db_dir=Path(plan.spider_db_dir) if plan.spider_db_dir else None,
-                             dfa_timeout=plan.dfa_timeout, sql_timeout=plan.sql_timeout)
-        label = f"epoch_{epoch:g}"
         if self.spec.train.save_checkpoints and self.trainer is not None:
-            self.trainer.save_model(str(self.workdir / "epochs" / label / "model"))
-            self.tok.save_pretrained(str(self.workdir / "epochs" / label / "model"))
+            folder = self.workdir / store.EPOCHS / store.epoch_label(epoch) / store.MODEL
+            self.trainer.save_model(str(folder))
+            self.tok.save_pretrained(str(folder))
         for split, exs in self.examples.items():
-            summary = evaluate(model, self.tok, self.task, exs, split=split, ctx=ctx, settings=settings,
-                               metrics=plan.metrics, out_dir=self.workdir / "epochs" / label / split,
-                               extra={"epoch": epoch, "step": state.global_step})
+            where = store.eval_dir(self.workdir, epoch, split)
+            summary = evaluate(model, self.tok, self.task, exs, split=split, plan=plan, plain=self.spec.train.plain,
+                               progress=self.progress, out_dir=where, extra={"epoch": epoch, "step": state.global_step})
             self.evaluations.append({
                 "epoch": epoch, "step": state.global_step, "split": split, "flops": self.flops(),
                 "n": summary["n"], "main_metric": summary["main_metric"], "accuracy": summary["accuracy"],
                 "metrics": {k: {f: v[f] for f in ("accuracy", "correct", "wrong", "undecided", "upper_bound")}
                             for k, v in summary["metrics"].items()},
-                "seconds": summary["seconds"], "path": f"epochs/{label}/{split}",
+                "seconds": summary["seconds"], "path": str(where.relative_to(self.workdir)),
             })
 
     def on_train_begin(self, args, state, control, model=None, **kw):
@@ -178,7 +102,7 @@ def build(spec: RunSpec, work: Path, *, progress: bool = True) -> dict | None:
     Runs in the sweep process, or in every process of a `torchrun` launch: the Trainer then trains data
     parallel, and only the main process writes files and evaluates (the others wait at the next
     collective operation)."""
-    from benchmark.training.prepare import make_trainer, prepare, run_record
+    from benchmark.training.prepare import make_trainer, prepare
     from benchmark.training.trainer import JsonlLogCallback
     from tasks import load_split
 
@@ -187,33 +111,32 @@ def build(spec: RunSpec, work: Path, *, progress: bool = True) -> dict | None:
     cfg, task, model, tok, items = prepare(spec.train)
     examples = {s: load_split(task, s, cfg.data_dir, spec.eval.limit, val_fraction=cfg.val_fraction)
                 for s in spec.eval.splits}
-    record = {"run_id": spec.run_id, "eval": dataclasses.asdict(spec.eval), **run_record(cfg, task, model, items),
-              "n_eval": {s: len(e) for s, e in examples.items()}, "world_size": int(os.environ.get("WORLD_SIZE", "1"))}
+    record = run_record(spec, cfg, task, model, items, {s: len(e) for s, e in examples.items()})
     n_params = record["parameters"]
     if main_process:
-        store.write_json_atomic(work / "config.json", record)
+        store.write_json_atomic(work / store.CONFIG, record)
     epoch_eval = EpochEval(spec, task, examples, tok, work, n_params, progress)
-    callbacks = [JsonlLogCallback(work / "train_log.jsonl"), epoch_eval]
+    callbacks = [JsonlLogCallback(work / store.TRAIN_LOG), epoch_eval]
     budget = FlopBudget(cfg.flop_budget, epoch_eval) if cfg.flop_budget else None
     if budget:
         callbacks.append(budget)
-    trainer = make_trainer(cfg, model, tok, items, work / "trainer", progress, callbacks=callbacks)
+    trainer = make_trainer(cfg, model, tok, items, work / _TRAINER_DIR, progress, callbacks=callbacks)
     epoch_eval.trainer = trainer
     started = time.time()
     trainer.train()
     wall = time.time() - started
     if cfg.save_model:
-        trainer.save_model(str(work / "model"))
+        trainer.save_model(str(work / store.MODEL))
     trainer.accelerator.wait_for_everyone()  # no rank may still read the trainer folder when rank 0 removes it
     if not main_process:
         return None
-    shutil.rmtree(work / "trainer", ignore_errors=True)
+    shutil.rmtree(work / _TRAINER_DIR, ignore_errors=True)
     if cfg.save_model:
-        tok.save_pretrained(str(work / "model"))
+        tok.save_pretrained(str(work / store.MODEL))
     world = max(trainer.args.world_size, 1)
     final_evals = [e for e in epoch_eval.evaluations if e["step"] == trainer.state.global_step]
-    summary = {
-        "run_id": spec.run_id, "complete": True, "task": record["task"], "config": record["config"],
+    summary: RunSummary = {
+        "schema": SCHEMA_VERSION, "run_id": spec.run_id, "complete": True, "task": record["task"], "config": record["config"],
         "eval": record["eval"], "optimizer_steps": trainer.state.global_step,
         "epochs_run": round(trainer.state.epoch or 0.0, 3), "world_size": world,
         "tokens_processed": trainer.tokens_processed * world,  # per-process count x processes (approximate)
@@ -229,6 +152,34 @@ def build(spec: RunSpec, work: Path, *, progress: bool = True) -> dict | None:
     }
     store.write_json_atomic(work / store.SUMMARY, summary)
     return summary
+
+
+def preflight(spec: RunSpec) -> None:
+    """Everything of a run that the user's input can break, checked before any folder is made or model
+    loaded: the settings, the model name, every line of the data it will read, the scorers' needs."""
+    from benchmark.training.models import resolve_model_source
+    from tasks import get_task, load_split
+
+    spec.check()
+    cfg = spec.train.resolved()
+    task = get_task(cfg.task)
+    resolve_model_source(cfg.model)
+    load_split(task, "train", cfg.data_dir, cfg.limit_train, val_fraction=cfg.val_fraction)
+    for split in spec.eval.splits:
+        examples = load_split(task, split, cfg.data_dir, spec.eval.limit, val_fraction=cfg.val_fraction)
+        task.check_context(examples, spec.eval.scoring_context())
+
+
+def execute(spec: RunSpec, final: Path, *, replace: bool, progress: bool = True, nproc_per_node: int = 1) -> Path:
+    """Build the run into `final` through `final.partial` (removed if the build fails)."""
+    with store.building(final, replace=replace) as work:
+        if nproc_per_node > 1:
+            _torchrun(spec, work, nproc_per_node, progress)
+        else:
+            build(spec, work, progress=progress)
+        if store.read_summary(work, spec.run_id) is None:
+            raise store.StoreError(f"{final}: the run finished without a valid summary")
+    return final
 
 
 def run_one(spec: RunSpec, results: str | Path, *, progress: bool = True,
@@ -247,42 +198,51 @@ def run_one(spec: RunSpec, results: str | Path, *, progress: bool = True,
             return final, "busy"
         if store.is_done(results, run_id):  # finished by another process while we waited to lock
             return final, "done"
-        spec.check()
-        work = store.fresh_partial(results, run_id)
-        if nproc_per_node > 1:
-            _torchrun(spec, work, nproc_per_node, progress)
-        else:
-            build(spec, work, progress=progress)
-        final = store.publish(work, results, run_id)
-        if store.read_summary(final) is None:
-            raise store.StoreError(f"{final}: the run finished without a valid summary")
-        return final, "built"
+        preflight(spec)
+        return execute(spec, final, replace=True, progress=progress, nproc_per_node=nproc_per_node), "built"
+
+
+def train_one(spec: RunSpec, out: str | Path, *, overwrite: bool = False, progress: bool = True,
+              nproc_per_node: int = 1) -> Path:
+    """`jepa-bench train`: one run into the folder `out`, with the layout, id and summary of a sweep run.
+    Every setting and the output path are checked before the model loads."""
+    preflight(spec)
+    out = store.check_creatable(Path(out), overwrite=overwrite)
+    return execute(spec, out, replace=True, progress=progress, nproc_per_node=nproc_per_node)
+
+
+def run_record(spec: RunSpec, cfg, task, model, items: list[dict], n_eval: dict[str, int]) -> RunRecord:
+    """What config.json records: resolved config and plan, task version, data counts, provenance."""
+    from benchmark.store.provenance import provenance
+
+    return {"schema": SCHEMA_VERSION, "run_id": spec.run_id, "config": cfg.to_dict(), "eval": spec.eval.to_dict(),
+            "task": {"name": task.name, "version": task.version, "files": task.files},
+            "n_train": len(items), "n_truncated": sum(i["truncated"] for i in items),
+            "parameters": sum(p.numel() for p in model.parameters()),
+            "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
+            "n_eval": n_eval, "world_size": int(os.environ.get("WORLD_SIZE", "1")), **provenance()}
 
 
 def _torchrun(spec: RunSpec, work: Path, nproc: int, progress: bool) -> None:
     import subprocess
     import sys
 
-    (work / "spec.json").write_text(json.dumps({"train": spec.train.to_dict(), "eval": dataclasses.asdict(spec.eval)}))
+    (work / _SPEC_FILE).write_text(json.dumps(spec.to_dict()))
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}",
-           "-m", "benchmark.runs.runner", str(work / "spec.json"), str(work)] + ([] if progress else ["--no-progress"])
+           "-m", "benchmark.runs.runner", str(work / _SPEC_FILE), str(work)] + ([] if progress else ["--no-progress"])
     done = subprocess.run(cmd)
     if done.returncode != 0:
         raise RuntimeError(f"torchrun exited with code {done.returncode} for run {spec.run_id} (see its output above)")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m benchmark.runs.runner SPEC_JSON WORKDIR`: the per-process entry of a torchrun launch."""
-    import argparse
+    """`python -m benchmark.runs.runner SPEC_JSON WORKDIR [--no-progress]`: each process of a torchrun launch."""
+    import sys
 
-    ap = argparse.ArgumentParser(description=main.__doc__)
-    ap.add_argument("spec")
-    ap.add_argument("work")
-    ap.add_argument("--no-progress", action="store_true")
-    ns = ap.parse_args(argv)
-    d = json.loads(Path(ns.spec).read_text())
-    build(RunSpec(TrainConfig.from_dict(d["train"]), EvalPlan.from_dict(d["eval"])), Path(ns.work),
-          progress=not ns.no_progress)
+    args = list(sys.argv[1:] if argv is None else argv)
+    progress = "--no-progress" not in args
+    spec_file, work = [a for a in args if a != "--no-progress"]
+    build(RunSpec.from_dict(json.loads(Path(spec_file).read_text())), Path(work), progress=progress)
     return 0
 
 

@@ -46,6 +46,36 @@ def hardware() -> dict[str, object]:
     return info
 
 
+def _as_typed_path(arg: str, cwd: Path) -> str:
+    """An absolute path as the user would type it: relative to the working directory when inside it,
+    `~/...` when under the home directory, else unchanged."""
+    p = Path(arg)
+    if not p.is_absolute():
+        return arg
+    for base, shown in ((cwd, None), (Path.home(), "~")):
+        try:
+            rel = p.relative_to(base)
+        except ValueError:
+            continue
+        return str(rel) if shown is None else f"{shown}/{rel}"
+    return arg
+
+
+def command_as_typed(argv: list[str], cwd: str | Path | None = None) -> list[str]:
+    """The command line as the user typed it: `jepa-bench ...` for the entry point (however it was
+    started), and no machine's absolute paths where a relative one says the same."""
+    if not argv:
+        return []
+    cwd = Path(cwd or os.getcwd()).resolve()
+    first = str(argv[0]).replace("\\", "/")
+    if Path(first).name == "jepa-bench" or first.endswith(("benchmark/cli.py", "benchmark/cli/__main__.py")):
+        head = "jepa-bench"
+    else:
+        head = _as_typed_path(first, cwd)
+    return [head] + [_as_typed_path(str(a), cwd) for a in argv[1:]]
+
+
 def provenance() -> dict[str, object]:
     return {"versions": library_versions(), "git": git_commit(), "hardware": hardware(),
-            "command": sys.argv, "started": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+            "command": command_as_typed(sys.argv),
+            "started": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}

@@ -1,9 +1,10 @@
-"""The typed run configuration: every field, its default, and why.
+"""The typed run configuration: every field, its default, its range and why.
 
 Defaults are the paper's settings (arXiv 2509.14252 v2, §4 and Table 3: Llama-3.2-1B-Instruct on
 NL-RX-SYNTH, lr 2e-5, lambda = 1, k = 1, 4 epochs, batch 4 x 4 accumulation per device) unless the field
-is an improvement, which is then named and off-by-default, or a compute setting that does not change
-the maths. `validate()` turns every impossible value into a `ConfigError` before anything runs.
+is an improvement, which is then named and off by default, or a compute setting that does not change the
+maths. `validate()` turns every impossible value into a `ConfigError` before anything runs; the command
+line, sweep specs and the Python API all pass through it.
 """
 from __future__ import annotations
 
@@ -13,111 +14,119 @@ import json
 from dataclasses import dataclass
 from typing import Literal
 
-OBJECTIVES = ("regular", "jepa", "stp")
-DISTANCES = ("cosine", "l2", "mse", "infonce")
+from benchmark.training import options
+from benchmark.training.options import ConfigError, option
+
+__all__ = ["ConfigError", "TrainConfig", "MAX_PREDICTORS", "LABEL_MODES", "COMPUTE_MODES"]
+
 LABEL_MODES = ("as_run", "assistant")
 COMPUTE_MODES = ("packed", "reference")
 MAX_PREDICTORS = 10  # the authors add <|predictor_1..10|>
-DEFAULT_LBD = {"regular": 0.0, "jepa": 1.0, "stp": 0.02}  # Table 3 (lambda = 1); STP Table 2 (SYNTH, 0.02)
-
-
-class ConfigError(ValueError):
-    """An impossible or unknown configuration value; the message says which and what is allowed."""
 
 
 @dataclass
 class TrainConfig:
     # --- what to train ---
-    task: str = "synth"  # registry name; NL-RX-SYNTH is the paper's main ablation dataset (Table 3)
-    model: str = "smollm2-135m-instruct"  # embedded default; the paper used Llama-3.2-1B-Instruct (needs a hub)
-    pretrain: bool = False  # random initialisation of the same architecture (paper §4.1, Table 2)
-    data_dir: str | None = None  # folder of upstream JSONL files; None -> $JEPA_BENCH_DATA_DIR or ./data
-    limit_train: int | None = None  # first N training rows (CPU-scale runs); None = the whole split
-    flop_budget: float | None = None  # stop at this many analytic training FLOPs (Table 6's equal-FLOP runs); None = all epochs
-    val_fraction: float = 0.0  # carve this share of train as a validation split (paper: none, it tuned on test)
+    task: str = option("synth", "registry name; NL-RX-SYNTH is the paper's main ablation dataset (Table 3)")
+    model: str = option("smollm2-135m-instruct",
+                        "embedded default; the paper used Llama-3.2-1B-Instruct (needs a hub)")
+    pretrain: bool = option(False, "random initialisation of the same architecture (paper §4.1, Table 2)")
+    data_dir: str | None = option(None, "folder of upstream JSONL files; None -> $JEPA_BENCH_DATA_DIR or ./data",
+                                  identity=False)
+    limit_train: int | None = option(None, "first N training rows (CPU-scale runs); None = the whole split", low=1)
+    flop_budget: float | None = option(None, "stop at this many analytic training FLOPs (Table 6's equal-FLOP "
+                                             "runs); None = all epochs", low=0, low_open=True, arm=True)
+    val_fraction: float = option(0.0, "carve this share of train as a validation split (paper: none, it tuned "
+                                      "on test)", low=0, high=1, high_open=True)
 
     # --- objective ---
-    objective: Literal["regular", "jepa", "stp"] = "regular"  # regular = the same path with the extra term off
-    lbd: float | None = None  # weight of the extra term; None -> 1.0 for jepa (Table 3), 0.02 for stp (STP Table 2)
-    gamma: float = 1.0  # weight of the LM loss (code default --gamma 1.0)
-    predictors: int = 1  # k [PRED] tokens; Table 3 uses k = 1 (0 = Pred is the identity)
-    distance: Literal["cosine", "l2", "mse", "infonce"] = "cosine"  # cosine is the paper's d (Table 3)
-    infonce_temperature: float = 0.07  # Table 3 InfoNCE row
-    front_pred: bool = False  # Table 3 "Prepend [PRED]": predictor tokens before the Text
-    reverse_pred: bool = False  # Table 3 "Code->Text": views swapped
-    jepa_ratio: float = 1.0  # probability a micro-batch gets the JEPA term; loss dropout LD = 1 - jepa_ratio (§5.2)
-    last_token: int | None = None  # authors' negative Enc offset (e.g. -2 for Llama-3); None = derived from the template
-    plain: bool = False  # raw strings without a chat template (paraphrase pretraining, §4.1b)
+    objective: str = option("regular", "a registered objective (regular, jepa, stp, ...); regular = the same "
+                                       "path with the extra term off", arm=True)
+    lbd: float | None = option(None, "weight of the extra term; None -> the objective's default (jepa 1.0, "
+                                     "Table 3; stp 0.02, STP Table 2)", low=0, arm=True)
+    gamma: float = option(1.0, "weight of the LM loss (the authors' --gamma default)", low=0, arm=True)
+    predictors: int = option(1, "k [PRED] tokens; Table 3 uses k = 1 (0 = Pred is the identity)",
+                             low=0, high=MAX_PREDICTORS, arm=True)
+    distance: str = option("cosine", "JEPA distance: cosine (the paper's d), l2, mse, infonce (Table 3)", arm=True)
+    infonce_temperature: float = option(0.07, "Table 3 InfoNCE row", low=0, low_open=True, arm=True)
+    front_pred: bool = option(False, "Table 3 \"Prepend [PRED]\": predictor tokens before the Text", arm=True)
+    reverse_pred: bool = option(False, "Table 3 \"Code->Text\": views swapped", arm=True)
+    jepa_ratio: float = option(1.0, "probability a micro-batch gets the JEPA term; loss dropout LD = 1 - "
+                                    "jepa_ratio (§5.2)", low=0, high=1, arm=True)
+    last_token: int | None = option(None, "the authors' negative Enc offset (e.g. -2 for Llama-3); None = "
+                                          "derived from the template", high=-1, arm=True)
+    plain: bool = option(False, "raw strings without a chat template (paraphrase pretraining, §4.1b)")
 
     # --- labels and compute ---
-    label_mode: Literal["as_run", "assistant"] = "as_run"  # as_run = what produced the paper's numbers (upstream.md §2)
-    compute_mode: Literal["packed", "reference"] = "packed"  # packed = one row per example (exact, faster)
-    pad_to_max_length: bool = False  # reference mode only: pad every row to max_length as the authors do
-    padding_side: Literal["right", "left"] = "right"  # results must not depend on it; tests check both
-    max_length: int = 512  # per-view truncation, the authors' --max_length
+    label_mode: Literal["as_run", "assistant"] = option(
+        "as_run", "as_run = what produced the paper's numbers (the authors' collator relabels every non-pad "
+                  "token); assistant = the paper's text (README, Labels)")
+    compute_mode: Literal["packed", "reference"] = option(
+        "packed", "packed = one row per example (exact, faster); reference = the authors' three rows")
+    pad_to_max_length: bool = option(False, "reference mode only: pad every row to max_length as the authors do")
+    padding_side: Literal["right", "left"] = option("right", "results must not depend on it; tests check both")
+    max_length: int = option(512, "per-view truncation, the authors' --max_length", low=8)
 
     # --- optimisation (HF Trainer AdamW, linear decay, no warmup, no weight decay: paper §4) ---
-    epochs: float = 4.0  # "4 epochs for all experiments"
-    lr: float = 2e-5  # Table 3 setting; the lr grid is {1e-5, 2e-5, 4e-5, 8e-5}
-    batch_size: int = 4  # per device (run.sh)
-    grad_accum: int = 4  # run.sh; 4 x 4 x 8 GPUs = 128 sequences per optimizer step in the paper
-    optimizer: str = "adamw_torch"  # HF Trainer's AdamW, what the authors used (tests use sgd to see scale)
-    max_grad_norm: float = 1.0  # HF Trainer default, kept by the authors (0 = no clipping)
-    weight_decay: float = 0.0  # HF Trainer default, kept by the authors
-    warmup_steps: int = 0  # the authors use no warmup
-    seed: int = 82  # first of the paper's seeds {82, 23, 37, 84, 4}
+    epochs: float = option(4.0, "\"4 epochs for all experiments\" (paper §4)", low=0, low_open=True, high=10_000)
+    lr: float = option(2e-5, "Table 3 setting; the paper's lr grid is {1e-5, 2e-5, 4e-5, 8e-5}",
+                       low=0, low_open=True, high=10)
+    batch_size: int = option(4, "per device (the authors' run scripts)", low=1)
+    grad_accum: int = option(4, "the authors' run scripts; 4 x 4 x 8 GPUs = 128 sequences per optimizer step",
+                             low=1)
+    optimizer: str = option("adamw_torch", "HF Trainer's AdamW, what the authors used (tests use sgd to see "
+                                           "scale); any `transformers` OptimizerNames value")
+    max_grad_norm: float = option(1.0, "HF Trainer default, kept by the authors (0 = no clipping)", low=0)
+    weight_decay: float = option(0.0, "HF Trainer default, kept by the authors", low=0)
+    warmup_steps: int = option(0, "the authors use no warmup", low=0)
+    seed: int = option(82, "first of the paper's seeds {82, 23, 37, 84, 4}", low=0, high=2 ** 32 - 1)
 
     # --- fine-tuning mode ---
-    lora: bool = False  # full fine-tuning is the paper's default
-    lora_rank: int = 16  # authors' --lora_rank default
-    lora_dropout: float = 0.1  # authors' LoRA config (alpha = 2 r)
-    train_predictor_tokens: bool = True  # under LoRA keep the new [PRED] embeddings trainable (authors: frozen)
+    lora: bool = option(False, "full fine-tuning is the paper's default")
+    lora_rank: int = option(16, "the authors' --lora_rank default", low=1)
+    lora_dropout: float = option(0.1, "the authors' LoRA config (alpha = 2 r)", low=0, high=1, high_open=True)
+    train_predictor_tokens: bool = option(True, "under LoRA keep the new [PRED] embeddings trainable (the "
+                                                "authors' code leaves them frozen)")
 
     # --- numerics and outputs ---
-    bf16: bool = False  # bf16 autocast over fp32 weights (pure bf16 weights did not learn on CPU: environment.md)
-    gradient_checkpointing: bool = False  # saves memory, same maths; the paper used it on GPUs
-    logging_steps: int = 1  # optimizer steps between log lines
-    save_model: bool = False  # write the fine-tuned model to OUT/model
-    save_checkpoints: bool = False  # sweeps: also keep the model of every evaluated epoch (epochs/epoch_k/model)
-    out: str | None = None  # run directory
+    bf16: bool = option(False, "bf16 autocast over fp32 weights (pure bf16 weights did not learn at lr 1e-5 on "
+                               "CPU: README, Installing on a GPU machine)")
+    gradient_checkpointing: bool = option(False, "saves memory, same maths; the paper used it on GPUs")
+    logging_steps: int = option(1, "optimizer steps between log lines", low=1, identity=False)
+    save_model: bool = option(False, "write the fine-tuned model to RUN/model", identity=False)
+    save_checkpoints: bool = option(False, "also keep the model of every evaluated epoch "
+                                           "(epochs/epoch_k/model)", identity=False)
+    out: str | None = option(None, "run directory (set by the results store in sweeps)", identity=False)
 
     def resolved(self) -> "TrainConfig":
         """A copy with every derived default filled in (what results record)."""
+        from benchmark.training.objectives import get_objective
+
         cfg = dataclasses.replace(self)
         if cfg.lbd is None:
-            cfg.lbd = DEFAULT_LBD.get(cfg.objective, 0.0)
+            cfg.lbd = get_objective(cfg.objective).default_lbd
         return cfg
 
     def validate(self) -> "TrainConfig":
+        """Raise ConfigError on any impossible value; checks nothing that needs a model or data."""
+        from benchmark.training.models import RANDOM_PRESETS
+        from benchmark.training.objectives import DISTANCES, get_objective
+
         def need(ok: bool, msg: str):
             if not ok:
                 raise ConfigError(msg)
 
-        def choice(name: str, allowed: tuple[str, ...]):
-            value = getattr(self, name)
-            need(value in allowed, f"{name} must be one of {', '.join(allowed)}, got {value!r}")
-
-        choice("objective", OBJECTIVES)
-        choice("distance", DISTANCES)
-        choice("label_mode", LABEL_MODES)
-        choice("compute_mode", COMPUTE_MODES)
-        choice("padding_side", ("right", "left"))
-        need(self.lbd is None or self.lbd >= 0, f"lambda (--lbd) must be >= 0, got {self.lbd}")
-        need(self.gamma >= 0, f"gamma must be >= 0, got {self.gamma}")
-        need(0 <= self.predictors <= MAX_PREDICTORS,
-             f"predictors (k) must be between 0 and {MAX_PREDICTORS}, got {self.predictors}")
-        need(0.0 <= self.jepa_ratio <= 1.0, f"jepa_ratio must be in [0, 1], got {self.jepa_ratio}")
-        need(self.infonce_temperature > 0, "infonce_temperature must be > 0")
-        need(self.last_token is None or self.last_token < 0, f"last_token must be negative, got {self.last_token}")
-        need(self.max_length >= 8, f"max_length must be >= 8, got {self.max_length}")
-        need(self.epochs > 0, f"epochs must be > 0, got {self.epochs}")
-        need(self.lr > 0, f"learning rate must be > 0, got {self.lr}")
-        need(self.batch_size >= 1 and self.grad_accum >= 1, "batch_size and grad_accum must be >= 1")
-        need(self.limit_train is None or self.limit_train >= 1, "limit_train must be >= 1")
-        need(self.flop_budget is None or self.flop_budget > 0, f"flop_budget must be > 0, got {self.flop_budget}")
-        need(0.0 <= self.val_fraction < 1.0, f"val_fraction must be in [0, 1), got {self.val_fraction}")
-        need(self.lora_rank >= 1, "lora_rank must be >= 1")
-        from benchmark.training.models import RANDOM_PRESETS
+        try:
+            get_objective(self.objective)
+        except KeyError as e:  # UnknownNameError: "did you mean"
+            raise ConfigError(str(e)) from None
+        need(self.distance in DISTANCES, f"distance must be one of {', '.join(DISTANCES)}, got {self.distance!r}")
+        need(self.label_mode in LABEL_MODES, f"label_mode must be one of {', '.join(LABEL_MODES)}")
+        need(self.compute_mode in COMPUTE_MODES, f"compute_mode must be one of {', '.join(COMPUTE_MODES)}")
+        need(self.padding_side in ("right", "left"), "padding_side must be right or left")
+        options.check_values(self)  # every number finite and in range
+        need(self.optimizer in _optimizer_names(),
+             _did_you_mean_optimizer(self.optimizer))
         need(self.model not in RANDOM_PRESETS or self.pretrain,
              f"{self.model} is a randomly initialised architecture for pretraining: set pretrain")
         need(not (self.front_pred and self.reverse_pred), "front_pred and reverse_pred cannot be combined")
@@ -130,28 +139,29 @@ class TrainConfig:
 
     def identity(self) -> dict:
         """The resolved config without the fields that do not change results (paths, logging, saving)."""
-        d = self.resolved().to_dict()
-        for k in ("out", "logging_steps", "data_dir", "save_model", "save_checkpoints"):
-            d.pop(k)
-        return d
+        return options.identity_dict(self.resolved())
 
     def run_hash(self) -> str:
+        """Hash of the training settings alone (a run's id also covers its evaluation plan: runs.spec)."""
         return hashlib.sha256(json.dumps(self.identity(), sort_keys=True).encode()).hexdigest()[:12]
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            from tasks.base import did_you_mean
-            raise ConfigError("; ".join(did_you_mean("config field", u, sorted(known)) for u in unknown))
-        return cls(**d)
+        return options.from_dict(cls, d, "config field")
+
+
+def _optimizer_names() -> tuple[str, ...]:
+    from transformers.training_args import OptimizerNames
+
+    return tuple(o.value for o in OptimizerNames)
+
+
+def _did_you_mean_optimizer(name: str) -> str:
+    from tasks.base import did_you_mean
+
+    return did_you_mean("optimizer", name, list(_optimizer_names()))
 
 
 def field_help() -> dict[str, str]:
-    """Field name -> its one-line reason (read from this file's comments), for --help texts."""
-    import inspect
-    import re
-
-    src = inspect.getsource(TrainConfig)
-    return {m.group(1): m.group(2).strip() for m in re.finditer(r"^\s+(\w+): [^=]+=.*?#\s*(.+)$", src, re.M)}
+    """Field name -> its one-line reason, for --help texts."""
+    return options.field_help(TrainConfig)

@@ -1,13 +1,27 @@
-"""The extra loss terms: LLM-JEPA distances (paper eq. 2, Table 3) and Semantic Tube Prediction.
+"""The objectives: regular fine-tuning, LLM-JEPA and Semantic Tube Prediction, as a registry of records.
 
-Each function returns a *sum* over the examples of the micro-batch (plus the count), so that the
-trainer can normalise by the number of examples in the whole accumulation window: batch 4 x accum 1
-and batch 1 x accum 4 then give the same update (the authors' JEPA path does not: upstream.md §3).
+An `Objective` names its extra loss term (None for regular fine-tuning), its default weight λ, whether it
+needs the Text and Code views packed beside the conversation, and the key its term is logged under. The
+trainer, the step, the report and the regression check read these records; none of them compares an
+objective's name. Adding an objective is one function, one `register(Objective(...))` and its tests
+(README, Adding an objective).
+
+Every term returns a *sum* over the examples of the micro-batch plus the count, so that the trainer can
+normalise by the number of examples in the whole accumulation window: batch 4 x accum 1 and batch 1 x
+accum 4 then give the same update. (The authors' JEPA path is instead scaled by the accumulation steps:
+their `RepresentationTrainer.compute_loss` returns a per-micro-batch mean that Trainer does not divide.)
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
 import torch
 import torch.nn.functional as F
+
+from tasks.base import UnknownNameError, did_you_mean
+
+DISTANCES = ("cosine", "l2", "mse", "infonce")  # the JEPA distances of Table 3
 
 
 def jepa_distance_sum(pred: torch.Tensor, target: torch.Tensor, distance: str, temperature: float = 0.07):
@@ -92,3 +106,115 @@ def tube_loss_sum(hidden: torch.Tensor, trajectory: torch.Tensor, spans) -> tupl
         return hidden.new_zeros(()), 0
     cos = F.cosine_similarity(torch.stack(rest), torch.stack(patch), dim=-1)
     return (1.0 - cos).sum(), len(rest)
+
+
+# ----------------------------------------------------------------------------- the registry
+@dataclass(frozen=True)
+class TermInputs:
+    """What an extra loss term may read from one forward pass."""
+
+    hidden: torch.Tensor  # [R, L, D] last-layer hidden states of the batch rows, after the final norm
+    batch: dict  # the collator's batch: num_examples, source/target positions, trajectories (packing.py)
+    mode: str  # "packed": row i is example i; "reference": rows are [conversations; Text views; Code views]
+    distance: str = "cosine"  # config `distance`
+    temperature: float = 0.07  # config `infonce_temperature`
+    generator: torch.Generator | None = None  # seeded once per run: the term's random draws (STP spans)
+
+
+@dataclass(frozen=True)
+class Term:
+    total: torch.Tensor  # the term summed over the examples it covers
+    count: int  # how many examples contributed
+    cosine_sum: torch.Tensor | None = None  # summed cos(Pred(Enc(Text)), Enc(Code)), logged as `cosine`
+
+
+@dataclass(frozen=True)
+class Objective:
+    name: str  # registry key, the config's `objective`
+    description: str  # one line for listings and --help
+    default_lbd: float  # λ when the config leaves `lbd` unset; cite where the value comes from
+    term: Callable[[TermInputs], Term] | None = None  # the extra term; None = next-token loss only
+    needs_views: bool = False  # the collator packs the Text and Code views beside the conversation
+    log_key: str | None = None  # train_log key of the term's running mean (None: no term)
+    label: Callable[[Mapping], str] | None = None  # report label of a run config; default: the name
+
+    def method_label(self, cfg: Mapping) -> str:
+        return self.label(cfg) if self.label else self.name
+
+
+_OBJECTIVES: dict[str, Objective] = {}
+
+
+def register(objective: Objective) -> Objective:
+    """Add an objective; a second one of the same name is a programming error, so it raises."""
+    if objective.name in _OBJECTIVES:
+        raise ValueError(f"objective {objective.name!r} is registered twice")
+    if (objective.term is None) != (objective.log_key is None):
+        raise ValueError(f"objective {objective.name!r}: a term needs a log_key and a log_key needs a term")
+    _OBJECTIVES[objective.name] = objective
+    return objective
+
+
+def unregister(name: str) -> None:
+    """Remove an objective (tests that register a temporary one)."""
+    _OBJECTIVES.pop(name, None)
+
+
+def get_objective(name: str) -> Objective:
+    try:
+        return _OBJECTIVES[name]
+    except KeyError:
+        raise UnknownNameError(did_you_mean("objective", name, list(_OBJECTIVES))) from None
+
+
+def all_objectives() -> list[Objective]:
+    return list(_OBJECTIVES.values())
+
+
+def log_keys() -> tuple[str, ...]:
+    """Every extra term's train_log key (jepa_loss, stp_loss, ...)."""
+    return tuple(o.log_key for o in _OBJECTIVES.values() if o.log_key)
+
+
+def jepa_term(x: TermInputs) -> Term:
+    """d(Pred(Enc(Text)), Enc(Code)) per example (paper eq. 2), at the positions the collator recorded."""
+    n = int(x.batch["num_examples"])
+    rows = torch.arange(n, device=x.hidden.device)
+    src_rows, tgt_rows = (rows, rows) if x.mode == "packed" else (rows + n, rows + 2 * n)
+    pred = x.hidden[src_rows, x.batch["source_index"]]  # Pred(Enc(Text)): [B, D]
+    target = x.hidden[tgt_rows, x.batch["target_index"]]  # Enc(Code): [B, D]
+    total, cos = jepa_distance_sum(pred, target, x.distance, x.temperature)
+    return Term(total, n, cos)
+
+
+def stp_term(x: TermInputs) -> Term:
+    """Semantic Tube Prediction over a random sub-span of each user-then-assistant trajectory."""
+    n = int(x.batch["num_examples"])
+    traj = x.batch["trajectory"]
+    lengths = [(t[1] - t[0] + t[3] - t[2]) for t in traj.tolist()]
+    spans = draw_tube_spans(lengths, x.generator or torch.Generator().manual_seed(0))
+    total, count = tube_loss_sum(x.hidden[:n], traj, spans)
+    return Term(total, count)
+
+
+def jepa_label(cfg: Mapping) -> str:
+    """jepa, jepa-l2, jepa-front_pred, jepa-ld0.5, ... (the method labels of reports/paper/)."""
+    parts = ["jepa"]
+    if cfg.get("distance", "cosine") != "cosine":
+        parts.append(cfg["distance"])
+    if cfg.get("front_pred"):
+        parts.append("front_pred")
+    if cfg.get("reverse_pred"):
+        parts.append("reverse_pred")
+    if cfg.get("jepa_ratio", 1.0) < 1.0:
+        parts.append(f"ld{1 - cfg['jepa_ratio']:g}")
+    return "-".join(parts)
+
+
+register(Objective("regular", "next-token loss only: the baseline (the same path with no extra term)", 0.0))
+register(Objective("jepa", "LLM-JEPA: + λ·d(Pred(Enc(Text)), Enc(Code)) (arXiv 2509.14252)",
+                   1.0,  # Table 3: λ = 1
+                   term=jepa_term, needs_views=True, log_key="jepa_loss", label=jepa_label))
+register(Objective("stp", "Semantic Tube Prediction: + λ·(1 − cos(before + after, span)) (arXiv 2602.22617)",
+                   0.02,  # STP Table 2: 0.02 for NL-RX-SYNTH
+                   term=stp_term, log_key="stp_loss"))

@@ -1,31 +1,21 @@
-"""One training run from a `TrainConfig`: data -> views -> JepaTrainer -> a run directory.
+"""From a `TrainConfig` to a ready `JepaTrainer`: validate, load the data and the model, build the views.
 
-Every input is checked (config, task, model name, every data line, the output directory) before
-anything is written. The run is written into `OUT.partial/` and renamed to `OUT` only when training
-finished, so `OUT` never holds half a run.
+Everything here checks or builds; nothing writes a run directory (runs/runner.py does, through the store).
+Every input is checked (config, task, model name, every data line) before the model loads.
 """
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import time
 from pathlib import Path
 
 import torch
 
-from benchmark.training.config import ConfigError, TrainConfig
+from benchmark.training.config import TrainConfig
 from benchmark.training.models import PREDICTOR_TOKENS, apply_lora, load_model_and_tokenizer, resolve_model_source
+from benchmark.training.objectives import get_objective
 from benchmark.training.packing import Collator
-from benchmark.store.provenance import provenance
-from benchmark.training.trainer import JepaTrainer, JsonlLogCallback
+from benchmark.training.trainer import JepaTrainer
 from benchmark.training.views import ViewBuilder
 from tasks import get_task, load_split
-
-
-class OutputExistsError(FileExistsError):
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 class ListDataset(torch.utils.data.Dataset):
@@ -39,19 +29,10 @@ class ListDataset(torch.utils.data.Dataset):
         return self.items[i]
 
 
-def check_output_dir(out: str | None, overwrite: bool) -> Path:
-    if not out:
-        raise ConfigError("an output directory is required (--out DIR)")
-    path = Path(out)
-    if path.exists() and (not path.is_dir() or any(path.iterdir())) and not overwrite:
-        raise OutputExistsError(f"output directory {path} exists and is not empty: pass --overwrite or choose another --out")
-    return path
-
-
 def view_builder(cfg: TrainConfig, tok) -> ViewBuilder:
     return ViewBuilder(tok, predictors=cfg.predictors, front_pred=cfg.front_pred, reverse_pred=cfg.reverse_pred,
                        label_mode=cfg.label_mode, last_token=cfg.last_token, plain=cfg.plain,
-                       max_length=cfg.max_length, with_views=cfg.objective == "jepa")
+                       max_length=cfg.max_length, with_views=get_objective(cfg.objective).needs_views)
 
 
 def _checkpointing_arguments(enabled: bool) -> dict:
@@ -100,42 +81,8 @@ def prepare(cfg: TrainConfig):
 def make_trainer(cfg: TrainConfig, model, tok, items: list[dict], output_dir: Path, progress: bool = True,
                  callbacks=()) -> JepaTrainer:
     collator = Collator(tok.pad_token_id, mode=cfg.compute_mode, padding_side=cfg.padding_side,
-                        with_views=cfg.objective == "jepa",
+                        with_views=get_objective(cfg.objective).needs_views,
                         pad_to=cfg.max_length if cfg.pad_to_max_length else None)
     return JepaTrainer(model=model, args=training_arguments(cfg, output_dir, progress), train_dataset=ListDataset(items),
                        data_collator=collator, processing_class=tok, run_config=cfg, pad_id=tok.pad_token_id,
                        callbacks=list(callbacks))
-
-
-def run_record(cfg: TrainConfig, task, model, items: list[dict]) -> dict:
-    """What config.json records for any run: resolved config, task version, data counts, provenance."""
-    return {"config": cfg.to_dict(), "task": {"name": task.name, "version": task.version, "files": task.files},
-            "n_train": len(items), "n_truncated": sum(i["truncated"] for i in items),
-            "parameters": sum(p.numel() for p in model.parameters()),
-            "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
-            **provenance()}
-
-
-def train(cfg: TrainConfig, *, overwrite: bool = False, progress: bool = True) -> Path:
-    out = check_output_dir(cfg.out, overwrite)
-    cfg, task, model, tok, items = prepare(cfg)
-    partial = out.with_name(out.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    record = {"run_hash": cfg.run_hash(), **run_record(cfg, task, model, items)}
-    (partial / "config.json").write_text(json.dumps(record, indent=2) + "\n")
-    trainer = make_trainer(cfg, model, tok, items, partial / "trainer", progress,
-                           callbacks=[JsonlLogCallback(partial / "train_log.jsonl")])
-    started = time.time()
-    trainer.train()
-    record["wall_seconds"] = round(time.time() - started, 2)
-    record["optimizer_steps"] = trainer.state.global_step
-    (partial / "config.json").write_text(json.dumps(record, indent=2) + "\n")
-    shutil.rmtree(partial / "trainer", ignore_errors=True)
-    if cfg.save_model:
-        trainer.save_model(str(partial / "model"))
-        tok.save_pretrained(str(partial / "model"))
-    if out.exists():
-        shutil.rmtree(out)
-    os.replace(partial, out)
-    return out

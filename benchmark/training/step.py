@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from benchmark.training.objectives import draw_tube_spans, jepa_distance_sum, tube_loss_sum
+from benchmark.training.objectives import TermInputs, get_objective
 from benchmark.training.packing import IGNORE
 
 
@@ -40,10 +40,11 @@ def _mask_for(model, mask: torch.Tensor) -> torch.Tensor:
 
 def loss_parts(model, lm_head, batch: dict, *, mode: str, objective: str, use_aux: bool,
                distance: str = "cosine", temperature: float = 0.07,
-               tube_generator: torch.Generator | None = None) -> LossParts:
+               generator: torch.Generator | None = None) -> LossParts:
     """Forward `batch` (from `Collator`, or `only_full_segments` when the extra term is dropped).
 
-    model: the (possibly peft- or DDP-wrapped) causal LM; lm_head: its output embedding module.
+    model: the (possibly peft- or DDP-wrapped) causal LM; lm_head: its output embedding module;
+    objective: a registered objective, whose term is added when `use_aux`; generator: its random draws.
     """
     targets = batch["shift_labels"]
     kwargs = dict(input_ids=batch["input_ids"], position_ids=batch["position_ids"],
@@ -65,17 +66,10 @@ def loss_parts(model, lm_head, batch: dict, *, mode: str, objective: str, use_au
     parts = LossParts(lm_sum=lm_sum, lm_count=int((targets != IGNORE).sum()))
     if not use_aux:
         return parts
-    n = int(batch["num_examples"])
-    if objective == "jepa":
-        rows = torch.arange(n, device=hidden.device)
-        src_rows, tgt_rows = (rows, rows) if mode == "packed" else (rows + n, rows + 2 * n)
-        pred = hidden[src_rows, batch["source_index"]]  # Pred(Enc(Text)): [B, D]
-        target = hidden[tgt_rows, batch["target_index"]]  # Enc(Code): [B, D]
-        parts.aux_sum, parts.cos_sum = jepa_distance_sum(pred, target, distance, temperature)
-        parts.aux_count = n
-    elif objective == "stp":
-        traj = batch["trajectory"]
-        lengths = [(t[1] - t[0] + t[3] - t[2]) for t in traj.tolist()]
-        spans = draw_tube_spans(lengths, tube_generator or torch.Generator().manual_seed(0))
-        parts.aux_sum, parts.aux_count = tube_loss_sum(hidden[:n], traj, spans)
+    term = get_objective(objective).term
+    if term is None:
+        return parts
+    got = term(TermInputs(hidden=hidden, batch=batch, mode=mode, distance=distance, temperature=temperature,
+                          generator=generator))
+    parts.aux_sum, parts.aux_count, parts.cos_sum = got.total, got.count, got.cosine_sum
     return parts

@@ -16,20 +16,22 @@ from transformers import Trainer, TrainerCallback
 
 from benchmark.training.config import TrainConfig
 from benchmark.training.packing import IGNORE, only_full_segments
+from benchmark.training.objectives import get_objective
 from benchmark.training.step import loss_parts
 
 
 class JepaTrainer(Trainer):
     # compute_loss returns a loss already normalised over the accumulation window: Trainer must not
-    # divide it again (the authors' code is scaled by grad_accum on the JEPA path only: upstream.md §3).
+    # divide it again (the authors' code is scaled by grad_accum on the JEPA path only: README, Normalisation).
     loss_is_scaled_for_ga = True
 
     def __init__(self, *args, run_config: TrainConfig, pad_id: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.run_config = run_config
+        self.objective = get_objective(run_config.objective)
         self.pad_id = pad_id
         self._dropout_rng = random.Random(run_config.seed)  # loss-dropout draws, one per micro-batch
-        self._tube_generator = torch.Generator().manual_seed(run_config.seed)  # STP span draws
+        self._term_generator = torch.Generator().manual_seed(run_config.seed)  # the term's draws (STP spans)
         self._window = None  # (labelled tokens, examples) of the current accumulation window
         self._sums: dict[str, float] = {}
         self.tokens_processed = 0  # real tokens forwarded in training on this process (FLOPs, budgets)
@@ -48,7 +50,7 @@ class JepaTrainer(Trainer):
 
     def _aux_on(self) -> bool:
         cfg = self.run_config
-        if cfg.objective == "regular" or cfg.lbd == 0:
+        if self.objective.term is None or cfg.lbd == 0:
             return False
         if not self.model.training or cfg.jepa_ratio >= 1.0:
             return True
@@ -57,12 +59,12 @@ class JepaTrainer(Trainer):
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         cfg = self.run_config
         use_aux = self._aux_on()
-        if cfg.objective == "jepa" and not use_aux and "source_index" in inputs:
+        if self.objective.needs_views and not use_aux and "source_index" in inputs:
             inputs = only_full_segments(inputs, cfg.compute_mode, cfg.padding_side, self.pad_id)
         lm_head = self.accelerator.unwrap_model(model).get_output_embeddings()
         parts = loss_parts(model, lm_head, inputs, mode=cfg.compute_mode, objective=cfg.objective,
                            use_aux=use_aux, distance=cfg.distance, temperature=cfg.infonce_temperature,
-                           tube_generator=self._tube_generator)
+                           generator=self._term_generator)
         tokens, examples = self._window or (max(parts.lm_count, 1), max(int(inputs["num_examples"]), 1))
         loss = cfg.gamma * parts.lm_sum / tokens
         if parts.aux_sum is not None:
@@ -91,8 +93,7 @@ class JepaTrainer(Trainer):
         if "loss" in logs and s.get("lm_count"):
             logs["lm_loss"] = s["lm_sum"] / s["lm_count"]  # mean token CE since the last log
             if s.get("aux_count"):
-                name = "stp_loss" if self.run_config.objective == "stp" else "jepa_loss"
-                logs[name] = s["aux_sum"] / s["aux_count"]
+                logs[self.objective.log_key] = s["aux_sum"] / s["aux_count"]
                 if "cos_sum" in s:
                     logs["cosine"] = s["cos_sum"] / s["aux_count"]
         super().log(logs, *args, **kwargs)

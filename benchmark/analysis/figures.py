@@ -1,0 +1,175 @@
+"""The report's figures, drawn from the results tree only: accuracy per epoch (Fig. 1 right), losses and
+the JEPA / STP term (Fig. 3 right), accuracy against FLOPs (Fig. 5), the λ × k grid (Fig. 7), and the
+representation analyses written by `jepa-bench represent` (Fig. 3 left, Fig. 4).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from benchmark.analysis.runs import Run, method_label
+from benchmark.training.objectives import log_keys
+
+
+def _figure(ncols: int = 1, width: float = 5.5):
+    from matplotlib.figure import Figure  # no pyplot: the global backend is left alone
+
+    fig = Figure(figsize=(width * ncols, 3.8))
+    return fig, [fig.add_subplot(1, ncols, i + 1) for i in range(ncols)]
+
+
+def _save(fig, out: Path, name: str) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    paths = [out / f"{name}.png", out / f"{name}.pdf"]
+    for p in paths:
+        fig.savefig(p, dpi=130)
+    return paths
+
+
+def _arms_by_method(runs: list[Run], task: str) -> dict[str, list[Run]]:
+    out: dict[str, list[Run]] = {}
+    for r in runs:
+        if r.cfg["task"] == task:
+            label = method_label(r.cfg)
+            if label.startswith("jepa") and len({(x.cfg.get("lbd"), x.cfg.get("predictors")) for x in runs
+                                                 if x.cfg["task"] == task and method_label(x.cfg) == label}) > 1:
+                label += f" λ={r.cfg.get('lbd'):g} k={r.cfg.get('predictors')}"
+            out.setdefault(label, []).append(r)
+    return dict(sorted(out.items()))
+
+
+def plot_accuracy_vs_epoch(runs: list[Run], task: str, split: str, out: Path) -> list[Path]:
+    """The paper's Fig. 1 (right): accuracy after each epoch, mean over seeds with a ± one std band."""
+    import numpy as np
+
+    fig, (ax,) = _figure()
+    for label, rs in _arms_by_method(runs, task).items():
+        epochs = sorted({e["epoch"] for r in rs for e in r.summary["evaluations"] if e["split"] == split})
+        if not epochs:
+            continue
+        vals = np.array([[r.score(split, epoch=ep) if r.score(split, epoch=ep) is not None else np.nan
+                          for ep in epochs] for r in rs], dtype=float)
+        mean, std = np.nanmean(vals, 0), (np.nanstd(vals, 0, ddof=1) if len(rs) > 1 else np.zeros(len(epochs)))
+        ax.plot(epochs, mean, marker="o", label=f"{label} (n={len(rs)})")
+        ax.fill_between(epochs, mean - std, mean + std, alpha=0.2)
+    metric = next(r.headline for r in runs if r.cfg["task"] == task)
+    ax.set(xlabel="epoch", ylabel=f"{metric} accuracy on {split} (%)", title=f"{task}: accuracy vs epoch (± 1 std)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return _save(fig, out, f"accuracy_vs_epoch_{task}_{split}")
+
+
+def plot_losses(runs: list[Run], task: str, out: Path) -> list[Path]:
+    """LM loss, and the JEPA / STP loss and cosine, over optimizer steps (mean over seeds)."""
+    import numpy as np
+
+    fig, (lm_ax, aux_ax) = _figure(2)
+    for label, rs in _arms_by_method(runs, task).items():
+        logs = [[r for r in run.train_log() if "lm_loss" in r] for run in rs]
+        steps = sorted({r["step"] for log in logs for r in log})
+        if not steps:
+            continue
+        aux = [(key, aux_ax, "-" if i == 0 else "--") for i, key in enumerate(log_keys())]
+        for key, ax, style in [("lm_loss", lm_ax, "-"), *aux, ("cosine", aux_ax, ":")]:
+            series = [{r["step"]: r[key] for r in log if key in r} for log in logs]
+            if not any(series):
+                continue
+            mean = [np.nanmean([s.get(st, np.nan) for s in series]) for st in steps]
+            ax.plot(steps, mean, style, label=f"{label} {key}" if ax is aux_ax else label)
+    lm_ax.set(xlabel="optimizer step", ylabel="LM loss (token CE)", title=f"{task}: LM loss")
+    aux_ax.set(xlabel="optimizer step", ylabel="value", title="JEPA / STP loss and cosine")
+    for ax in (lm_ax, aux_ax):
+        ax.grid(alpha=0.3)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
+    return _save(fig, out, f"losses_{task}")
+
+
+def plot_accuracy_vs_flops(runs: list[Run], task: str, split: str, out: Path) -> list[Path]:
+    """The paper's Fig. 5: accuracy against analytic training FLOPs (each point an evaluation)."""
+    fig, (ax,) = _figure()
+    for label, rs in _arms_by_method(runs, task).items():
+        pts = sorted((e["flops"], 100 * e["metrics"][r.headline]["accuracy"]) for r in rs
+                     for e in r.summary["evaluations"] if e["split"] == split and e.get("flops"))
+        if pts:
+            ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=14, label=label, alpha=0.8)
+    ax.set(xscale="log", xlabel="training FLOPs (6·N·T)", ylabel=f"accuracy on {split} (%)",
+           title=f"{task}: accuracy vs training FLOPs")
+    ax.grid(alpha=0.3)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+    return _save(fig, out, f"accuracy_vs_flops_{task}_{split}")
+
+
+def plot_lambda_k(runs: list[Run], task: str, split: str, out: Path) -> list[Path] | None:
+    """Mean final accuracy over the λ × k grid of the plain LLM-JEPA runs (paper Fig. 7 / Table 10)."""
+    import numpy as np
+
+    jepa = [r for r in runs if r.cfg["task"] == task and method_label(r.cfg) == "jepa" and r.score(split) is not None]
+    lams = sorted({r.cfg["lbd"] for r in jepa})
+    ks = sorted({r.cfg["predictors"] for r in jepa})
+    if len(lams) < 2 and len(ks) < 2:
+        return None
+    grid = np.full((len(ks), len(lams)), np.nan)
+    for i, k in enumerate(ks):
+        for j, lam in enumerate(lams):
+            vals = [r.score(split) for r in jepa if r.cfg["predictors"] == k and r.cfg["lbd"] == lam]
+            if vals:
+                grid[i, j] = float(np.mean(vals))
+    fig, (ax,) = _figure()
+    im = ax.imshow(grid, origin="lower", cmap="viridis", aspect="auto")
+    ax.set_xticks(range(len(lams)), [f"{x:g}" for x in lams])
+    ax.set_yticks(range(len(ks)), [str(k) for k in ks])
+    for i in range(len(ks)):
+        for j in range(len(lams)):
+            if not np.isnan(grid[i, j]):
+                ax.text(j, i, f"{grid[i, j]:.1f}", ha="center", va="center", color="w", fontsize=8)
+    ax.set(xlabel="λ", ylabel="k (predictor tokens)", title=f"{task}: LLM-JEPA accuracy (%) over λ × k")
+    fig.colorbar(im, ax=ax)
+    return _save(fig, out, f"lambda_k_{task}_{split}")
+
+
+def plot_singular_values(spectra: dict, out: Path, *, title: str = "", stem: str = "singular_values") -> list[Path]:
+    """Fig. 3 left: one line per model, log-scale y."""
+    import numpy as np
+
+    fig, (ax,) = _figure(width=5)
+    for name, s in spectra.items():
+        s = np.asarray(s, dtype=float)
+        ax.plot(np.arange(1, len(s) + 1), np.where(s > 0, s, np.nan), label=name)  # log axis: drop exact zeros
+    ax.set_yscale("log")
+    ax.set_xlabel("index")
+    ax.set_ylabel("singular value of Enc(Text) − Enc(Code)")
+    ax.set_title(title or "top singular values")
+    ax.legend()
+    return _save(fig, out, stem)
+
+
+def plot_tsne(points: dict, out: Path, *, stem: str = "tsne") -> list[Path]:
+    """Fig. 4: one panel per model, Text and Code points in two colours."""
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4 * len(points), 4))
+    axes = fig.subplots(1, len(points), squeeze=False)[0]
+    for ax, (name, (t, c)) in zip(axes, points.items()):
+        t, c = np.asarray(t, dtype=float), np.asarray(c, dtype=float)
+        ax.scatter(t[:, 0], t[:, 1], s=8, c="tab:blue", label="Text")
+        ax.scatter(c[:, 0], c[:, 1], s=8, c="tab:orange", label="Code")
+        ax.set_title(name)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0].legend()
+    return _save(fig, out, stem)
+
+
+def representation_figures(analysis: dict, task: str, out: Path) -> list[Path]:
+    """Fig. 3 left (and Fig. 4 when t-SNE points were computed) from a representation.json."""
+    models = analysis["models"]
+    paths = plot_singular_values({m: v["singular_values"] for m, v in models.items()}, out,
+                                 title=f"{task}: top {analysis['top']} singular values, N = {analysis['n_examples']}",
+                                 stem=f"singular_values_{task}")
+    if all("tsne" in v for v in models.values()):
+        paths += plot_tsne({m: (v["tsne"]["text"], v["tsne"]["code"]) for m, v in models.items()}, out,
+                           stem=f"tsne_{task}")
+    return paths

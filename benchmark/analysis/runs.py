@@ -1,0 +1,147 @@
+"""Reading a results tree: the runs, their arms and scores, for every table, figure, choice and check.
+
+A `Run` is one complete run directory's summary. Runs that differ only in their seed form an arm; an arm's
+baseline is the `regular` arm with the same settings apart from the arm fields (config fields declared
+with `arm=True`: the objective and its settings). Scores are in percent.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmark import store
+from benchmark.training import options
+from benchmark.training.config import TrainConfig
+from benchmark.training.objectives import get_objective
+
+OBJECTIVE_FIELDS = options.arm_fields(TrainConfig)  # what makes an arm differ from its baseline
+IGNORED_FIELDS = ("seed",) + options.non_identity_fields(TrainConfig)  # averaged over, or not results
+
+
+class ReportError(ValueError):
+    """Nothing to report (an empty or foreign results tree, unreadable runs); the message says what to do."""
+
+
+def method_label(cfg: dict) -> str:
+    """regular, jepa, jepa-l2, jepa-front_pred, jepa-ld0.5, stp, ... (the labels of reports/paper/).
+    An objective this installation does not know keeps its bare name."""
+    try:
+        return get_objective(cfg["objective"]).method_label(cfg)
+    except KeyError:
+        return str(cfg["objective"])
+
+
+@dataclass
+class Run:
+    run_id: str
+    path: Path
+    cfg: dict
+    summary: dict
+    metric_override: str | None = None  # `report --metric`
+
+    @property
+    def headline(self) -> str:
+        """The metric the tables lead with: --metric when given, prefix match for runs from random
+        initialisation (paper §4.1: such models do not learn to stop), else the task's parity metric."""
+        metrics = self.summary["evaluations"][-1]["metrics"]
+        if self.metric_override:
+            if self.metric_override not in metrics:
+                raise ReportError(f"run {self.run_id} has no metric {self.metric_override!r}; it has {', '.join(metrics)}")
+            return self.metric_override
+        if self.cfg.get("pretrain") and "prefix" in metrics:
+            return "prefix"
+        return self.summary["evaluations"][-1]["main_metric"]
+
+    @property
+    def setting(self) -> tuple:
+        """What the regular baseline must share with this run."""
+        return tuple(sorted((k, json.dumps(v)) for k, v in self.cfg.items()
+                            if k not in OBJECTIVE_FIELDS and k not in IGNORED_FIELDS))
+
+    @property
+    def arm(self) -> tuple:
+        return self.setting + tuple((k, json.dumps(self.cfg.get(k))) for k in OBJECTIVE_FIELDS)
+
+    @property
+    def label(self) -> str:
+        return method_label(self.cfg)
+
+    def evaluations(self, split: str) -> list[dict]:
+        return [e for e in self.summary["evaluations"] if e["split"] == split]
+
+    def score(self, split: str, metric: str | None = None, epoch: float | None = None) -> float | None:
+        evs = self.evaluations(split)
+        if not evs:
+            return None
+        ev = evs[-1] if epoch is None else next((e for e in evs if e["epoch"] == epoch), None)
+        if ev is None:
+            return None
+        return 100 * ev["metrics"][metric or self.headline]["accuracy"]
+
+    def train_log(self) -> list[dict]:
+        path = self.path / store.TRAIN_LOG
+        if not path.is_file():
+            return []
+        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+    def record(self) -> dict:
+        """The run's config.json (provenance, data counts)."""
+        return store.read_json(self.path / store.CONFIG)
+
+
+def load_runs(results: Path, metric: str | None = None, *, skip_broken: bool = False, log=print) -> list[Run]:
+    """Every complete run under `results`. A run whose summary cannot be read fails the load (naming each
+    such run) unless `skip_broken`, which lists them and goes on: a report never silently drops a run."""
+    results = Path(results)
+    if not results.exists():
+        raise ReportError(f"results tree {results} does not exist")
+    store.check_schema(results)
+    broken = store.broken_runs(results)
+    if broken:
+        lines = "; ".join(f"{p}: {why}" for p, why in broken)
+        if not skip_broken:
+            raise ReportError(f"{len(broken)} run(s) under {results} cannot be read ({lines}): repair or remove "
+                              "them, or pass --skip-broken to leave them out")
+        log(f"left out {len(broken)} unreadable run(s): {lines}")
+    runs = []
+    for d in store.run_dirs(results):
+        s = store.read_summary(d)
+        runs.append(Run(s["run_id"], d, s["config"], s, metric))
+    if not runs:
+        raise ReportError(f"no complete runs under {results} (a run is complete when its "
+                          f"{store.SUMMARY} is)")
+    return runs
+
+
+def varying_fields(runs: list[Run]) -> list[str]:
+    keys = sorted({k for r in runs for k in r.cfg})
+    return [k for k in keys if len({json.dumps(r.cfg.get(k)) for r in runs}) > 1]
+
+
+def load_results(root: Path):
+    """A pandas DataFrame with one row per (run, epoch, split, metric): the config fields as columns
+    (prefixed `cfg.`), then epoch, split, metric, accuracy, correct, undecided, n and the run's FLOPs."""
+    import pandas as pd
+
+    rows = []
+    for run in load_runs(root):
+        s = run.summary
+        cfg = {f"cfg.{k}": (json.dumps(v) if isinstance(v, (list, dict)) else v) for k, v in s["config"].items()}
+        for ev in s.get("evaluations", []):
+            for metric, m in ev["metrics"].items():
+                rows.append({"run_id": s["run_id"], "run_dir": str(run.path), **cfg,
+                             "task_version": s["task"]["version"], "epoch": ev["epoch"], "step": ev["step"],
+                             "flops": ev.get("flops"), "split": ev["split"], "metric": metric,
+                             "main": metric == ev["main_metric"], "accuracy": m["accuracy"],
+                             "correct": m["correct"], "undecided": m["undecided"], "n": ev["n"]})
+    return pd.DataFrame(rows)
+
+
+def fmt_num(x, digits: int = 2) -> str:
+    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
+
+
+def fmt_p(x) -> str:
+    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else (f"{x:.2e}" if x < 1e-3 else f"{x:.4f}")

@@ -1,0 +1,25 @@
+"""`jepa-bench represent RESULTS`: the paper's representation analyses, written into the results tree."""
+from __future__ import annotations
+
+HELP = "analyse Enc(Text) vs Enc(Code) of a tree's saved models (Fig. 3 left, Table 14, Fig. 4)"
+
+
+def register(sub) -> None:
+    r = sub.add_parser("represent", help=HELP, description=HELP + ". Writes RESULTS/analysis/representation/"
+                       "<task>/representation.json; `jepa-bench report` then shows it.")
+    r.add_argument("results", help="a results tree whose runs saved their models (save_model: true)")
+    r.add_argument("--examples", type=int, default=200, help="first N test examples (default: 200)")
+    r.add_argument("--tsne", action="store_true", help="also t-SNE points (needs scikit-learn)")
+    r.add_argument("--no-progress", action="store_true", help="no progress bars")
+    r.set_defaults(handler=run)
+
+
+def run(ns) -> int:
+    from benchmark.runs.represent import represent
+    from benchmark.training.config import ConfigError
+
+    if ns.examples < 2:
+        raise ConfigError(f"--examples must be >= 2, got {ns.examples}")
+    for path in represent(ns.results, n_examples=ns.examples, with_tsne=ns.tsne, progress=not ns.no_progress):
+        print(f"written {path}")
+    return 0

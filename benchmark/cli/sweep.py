@@ -1,0 +1,70 @@
+"""`jepa-bench sweep plan|run SPEC`: expand a sweep spec into runs and build the missing ones."""
+from __future__ import annotations
+
+from pathlib import Path
+
+HELP = "plan or run a sweep spec (configs/*.yaml) into a results store"
+EPILOG = """examples:
+  jepa-bench sweep plan configs/cpu/synth_smollm2.yaml
+  jepa-bench sweep run configs/ci.yaml --results results/ci
+  jepa-bench sweep run SPEC --executor workers --devices 0,1,2,3
+  jepa-bench sweep run SPEC --executor slurm --partition gpu --parallelism 20 --slurm-folder /shared/logs"""
+
+
+def register(sub) -> None:
+    import argparse
+
+    sw = sub.add_parser("sweep", help=HELP, description=HELP, epilog=EPILOG,
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    ssub = sw.add_subparsers(dest="sweep_command", required=True)
+    plan = ssub.add_parser("plan", help="list the runs a spec expands to and which are done")
+    plan.add_argument("spec", help="a sweep YAML file, e.g. configs/ci.yaml")
+    plan.add_argument("--results", default=None, help="results directory (default: the spec's `results`)")
+    plan.set_defaults(handler=run_plan)
+    run = ssub.add_parser("run", help="build the missing runs of a spec; resumable, safe to run twice at once")
+    run.add_argument("spec", help="a sweep YAML file, e.g. configs/ci.yaml")
+    run.add_argument("--results", default=None, help="results directory (default: the spec's `results`)")
+    run.add_argument("--executor", choices=("local", "workers", "slurm", "submitit-local"), default="local",
+                     help="local: one run after another here; workers: one process per --devices entry; "
+                          "slurm: one submitit job array; submitit-local: the same on this machine (default: local)")
+    run.add_argument("--devices", default="cpu", help="workers: comma-separated GPU ids (or 'cpu,cpu')")
+    run.add_argument("--nproc-per-node", type=int, default=1,
+                     help="GPUs per run: each run is a torchrun launch of this many processes (DDP)")
+    run.add_argument("--slurm-folder", default="slurm_logs", help="submitit's job folder (shared filesystem)")
+    run.add_argument("--partition", default=None, help="SLURM partition")
+    run.add_argument("--timeout-min", type=int, default=240, help="SLURM time limit per run (minutes)")
+    run.add_argument("--parallelism", type=int, default=16, help="SLURM: at most this many runs at once")
+    run.add_argument("--no-progress", action="store_true", help="no progress bars")
+    run.set_defaults(handler=run_run)
+
+
+def run_plan(ns) -> int:
+    from benchmark.runs.sweep import load_spec, plan_lines
+
+    print("\n".join(plan_lines(load_spec(ns.spec, ns.results))))
+    return 0
+
+
+def run_run(ns) -> int:
+    from benchmark.runs.launchers import run_local, run_submitit, run_workers
+    from benchmark.runs.sweep import load_spec, plan_lines
+    from benchmark.training.config import ConfigError
+
+    for name in ("nproc_per_node", "timeout_min", "parallelism"):
+        if getattr(ns, name) < 1:
+            raise ConfigError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(ns, name)}")
+    sweep = load_spec(ns.spec, ns.results)
+    progress = not ns.no_progress
+    if ns.executor == "workers":
+        failed = run_workers(Path(ns.spec), sweep, [d.strip() for d in ns.devices.split(",") if d.strip()],
+                             progress=progress)
+        print("\n".join(plan_lines(sweep)))
+        return 1 if failed else 0
+    if ns.executor in ("slurm", "submitit-local"):
+        run_submitit(sweep, folder=ns.slurm_folder, cluster="local" if ns.executor == "submitit-local" else "slurm",
+                     timeout_min=ns.timeout_min, gpus_per_node=ns.nproc_per_node, partition=ns.partition,
+                     parallelism=ns.parallelism)
+        print("\n".join(plan_lines(sweep)))
+        return 0
+    run_local(sweep, progress=progress, nproc_per_node=ns.nproc_per_node, log=lambda m: print(m, flush=True))
+    return 0

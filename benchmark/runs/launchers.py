@@ -1,0 +1,84 @@
+"""Launchers: build the missing runs of a sweep here, in worker processes, or as a SLURM job array.
+
+Each calls `runner.run_one` per run; the store's per-run locks let several launchers share one sweep.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from benchmark import store
+from benchmark.runs.runner import run_one
+from benchmark.runs.spec import RunSpec
+from benchmark.runs.sweep import Sweep, describe
+
+
+def run_local(sweep: Sweep, *, progress: bool = True, nproc_per_node: int = 1, log=print) -> dict[str, int]:
+    """Build every missing run of the sweep from this process, one after another."""
+    store.check_writable(sweep.results)
+    todo = [r for r in sweep.runs if not store.is_done(sweep.results, r.run_id)]
+    counts = {"done": len(sweep.runs) - len(todo), "built": 0, "busy": 0}
+    log(f"sweep {sweep.name}: {len(sweep.runs)} runs, {counts['done']} done, {len(todo)} to run")
+    for i, run in enumerate(todo, 1):
+        log(f"[{i}/{len(todo)}] {run.run_id}  {describe(run, sweep.grid_keys)}")
+        path, status = run_one(run, sweep.results, progress=progress, nproc_per_node=nproc_per_node)
+        counts[status] += 1
+        if status == "busy":
+            log("          being built by another process: skipped")
+        elif status == "built":
+            s = store.read_summary(path)
+            finals = ", ".join(f"{split} {v['main_metric']} {100 * v['accuracy']:.2f}%" for split, v in s["final"].items())
+            log(f"          {finals}  ({s['wall_seconds']:.0f} s, {s['flops']:.3g} FLOPs)")
+    log(f"results in {sweep.results}")
+    return counts
+
+
+def run_workers(spec_path: Path, sweep: Sweep, devices: list[str], *, progress: bool = False, log=print) -> int:
+    """One worker process per device (CUDA_VISIBLE_DEVICES=<device>, or 'cpu'), all running the same
+    sweep: the per-run locks share the runs out. Returns the number of workers that failed."""
+    store.check_writable(sweep.results)
+    procs = []
+    for dev in devices:
+        env = dict(os.environ)
+        if dev != "cpu":
+            env["CUDA_VISIBLE_DEVICES"] = dev
+        cmd = [sys.executable, "-m", "benchmark.cli", "sweep", "run", str(spec_path), "--results", str(sweep.results)]
+        if not progress:
+            cmd.append("--no-progress")
+        log(f"worker on {dev}: {' '.join(cmd)}")
+        procs.append(subprocess.Popen(cmd, env=env))
+    return sum(p.wait() != 0 for p in procs)
+
+
+def _submitit_entry(spec: dict, results: str) -> str:
+    """What one SLURM array task runs (module-level so submitit can pickle it)."""
+    path, status = run_one(RunSpec.from_dict(spec), results, progress=False)
+    return f"{status} {path}"
+
+
+def run_submitit(sweep: Sweep, *, folder: str | Path, cluster: str | None = None, timeout_min: int = 240,
+                 gpus_per_node: int = 1, partition: str | None = None, parallelism: int = 16,
+                 extra: dict | None = None, wait: bool = True, log=print) -> list:
+    """Submit the missing runs as one job array (at most `parallelism` at once). `cluster="local"` runs
+    the same code on this machine (tests); None lets submitit pick SLURM where it is available."""
+    import submitit
+
+    store.check_writable(sweep.results)
+    todo = [r for r in sweep.runs if not store.is_done(sweep.results, r.run_id)]
+    if not todo:
+        log("nothing to run: every run of the sweep is done")
+        return []
+    executor = submitit.AutoExecutor(folder=str(folder), cluster=cluster)
+    params = {"timeout_min": timeout_min, "slurm_array_parallelism": parallelism, "name": f"jepa-{sweep.name}"}
+    if executor.cluster == "slurm":
+        params.update(gpus_per_node=gpus_per_node, **({"slurm_partition": partition} if partition else {}))
+    executor.update_parameters(**params, **(extra or {}))
+    args = ([r.to_dict() for r in todo], [str(sweep.results)] * len(todo))
+    jobs = executor.map_array(_submitit_entry, *args)
+    log(f"submitted {len(jobs)} runs as a {executor.cluster} job array (first job id {jobs[0].job_id})")
+    if wait:
+        for job in jobs:
+            log(f"  {job.job_id}: {job.result()}")
+    return jobs
