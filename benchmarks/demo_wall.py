@@ -2,7 +2,7 @@
 
     python benchmarks/demo_wall.py --json reports/performance/run1/demo.json [--work DIR]
 
-Runs `python -m benchmark.cli.demo` into a fresh results tree (a temporary folder unless --work is given,
+Runs `jepa-bench demo` into a fresh results tree (a temporary folder unless --work is given,
 so the committed or cached demo tree is never resumed), then records the whole wall time, each run's
 own wall time (training plus its per-epoch evaluations, from its metrics.json) and its final score, so
 that repeated runs also show whether the demo gives the same numbers every time.
@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmark import store  # noqa: E402
-from benchmark.cli.demo import main as demo_main  # noqa: E402
+from benchmark.cli import main as cli_main  # noqa: E402
 
 
 def demo_record(results: Path, wall_seconds: float) -> dict:
@@ -44,7 +44,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="demo-wall-") as tmp:
         work = Path(ns.work or tmp)
         started = time.time()
-        rc = demo_main(["--results", str(work / "results"), "--report", str(work / "report"), "--no-progress"])
+        rc = cli_main(["demo", "--results", str(work / "results"), "--report", str(work / "report"), "--no-progress"])
         wall = time.time() - started
         if rc:
             print(f"error: the demo exited with {rc}; nothing recorded", file=sys.stderr)

@@ -4,7 +4,7 @@ Row: {"messages": [{"role": "system", "content": "Answer the math question, show
                    {"role": "user", "content": "Janet's ducks lay 16 eggs per day. ..."},
                    {"role": "assistant", "content": "Janet sells 16 - 3 - 4 = <<16-3-4=9>>9 duck eggs a day.\\n...\\n#### 18"}]}
 
-Three answer conventions score the same generation (upstream.md §11):
+Three answer conventions score the same generation (the authors' evaluate.py; lm-eval's gsm8k.yaml):
 * `original`: the authors' evaluate.py, `re.search(r"\\n#### (.+)$")` on both strings, then raw string
   equality ("1,000" != "1000"). The paper's numbers used it.
 * `strict` / `flexible`: lm-eval's gsm8k filters and exact_match normalisation, regexes verbatim from

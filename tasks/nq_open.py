@@ -4,7 +4,7 @@ Row: {"messages": [{"role": "system", "content": "Answer the question below."},
                    {"role": "user", "content": "on the 6th day of christmas my true love sent to me"},
                    {"role": "assistant", "content": "6 geese a-laying; maids a-milking"}]}
 
-Three checks of the same generation (upstream.md §6):
+Three checks of the same generation (the authors' evaluate.py, https://github.com/rbalestr-lab/llm-jepa/blob/dd6196630f97016f7a607b0ac74f5e378ddf25db/evaluate.py):
 * `original`: the authors' code, `any(ans in gold for ans in generated.split("; "))`: a piece of the
   generation inside the joined gold string. The reverse of the paper's wording, and `"" in gold` is True,
   so an empty generation counts as correct. The paper's numbers used it.

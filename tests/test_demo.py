@@ -3,7 +3,7 @@ from pathlib import Path
 
 import yaml
 
-from benchmark.cli import demo
+from benchmark.cli import main
 from benchmark import store
 from benchmark.runs.sweep import load_spec
 
@@ -26,11 +26,11 @@ def test_demo_pipeline_resumes_and_writes_a_report(tmp_path, data_dir, capsys):
     path.write_text(yaml.safe_dump(spec))
     args = ["--spec", str(path), "--results", str(tmp_path / "results"), "--report", str(tmp_path / "report"),
             "--no-progress"]
-    assert demo.main(args) == 0
+    assert main(["demo", *args]) == 0
     out = capsys.readouterr().out
     assert f"report: {tmp_path / 'report' / 'README.md'}" in out and "| synth" in out
     readme = (tmp_path / "report" / "README.md").read_text()
     assert "figures/accuracy_vs_epoch_synth_test.png" in readme
     assert len(store.run_dirs(tmp_path / "results")) == 2
-    assert demo.main(args) == 0  # a second call finds both runs done and only re-renders the report
+    assert main(["demo", *args]) == 0  # a second call finds both runs done and only re-renders the report
     assert "2 runs, 2 done, 0 to run" in capsys.readouterr().out

@@ -4,7 +4,6 @@ The two central tests run lm-eval (0.4.13) on the exported files with an in-memo
 sample by sample, that the harness saw our prompt, produced our output and gave our verdicts. The rest
 check the files, the choice of tasks and the errors without a model.
 """
-import argparse
 import importlib.util
 import json
 import sqlite3

@@ -6,12 +6,13 @@ import sys
 import numpy as np
 import pytest
 
-from benchmark.analysis.stats import (VERDICT_RULE, TTest, claim_verdict, format_mean_std, holm, level_verdict, mean_std,
-                             paired_t_test, student_t_isf, student_t_sf, welch_t_test, welch_t_test_from_stats)
+from benchmark.analysis.stats import (TTest, format_mean_std, holm, mean_std, paired_t_test, student_t_isf, student_t_sf,
+                                     welch_t_test, welch_t_test_from_stats)
+from benchmark.analysis.verdicts import VERDICT_RULE, claim_verdict, level_verdict
 
 sps = pytest.importorskip("scipy.stats")
 
-SEEDS = (82, 23, 37, 84, 4)  # the paper's seeds (notes/paper.md §2)
+SEEDS = (82, 23, 37, 84, 4)  # the paper's seeds (arXiv 2509.14252 v2, §4)
 ALTS = ("greater", "less", "two-sided")
 
 
@@ -274,7 +275,7 @@ def test_level_verdict():
 
 
 def test_no_scipy_at_runtime():
-    code = ("import sys; import benchmark.analysis.stats as s; s.paired_t_test([1,2,3],[0,1,1.5]); "
-            "s.level_verdict(1,1,5,1,1); print('scipy' in sys.modules)")
+    code = ("import sys; import benchmark.analysis.stats as s, benchmark.analysis.verdicts as v; "
+            "s.paired_t_test([1,2,3],[0,1,1.5]); v.level_verdict(1,1,5,1,1); print('scipy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

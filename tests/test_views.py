@@ -5,7 +5,7 @@ from benchmark.training.models import add_special_tokens, tiny_tokenizer
 from benchmark.training.views import ViewBuilder, render_messages
 
 # Templates written to match the families' published chat templates (trimmed to the parts these
-# conversations use). The authors' offsets are from their run scripts (upstream.md §5).
+# conversations use). The authors' offsets are from their run scripts (https://github.com/rbalestr-lab/llm-jepa/blob/dd6196630f97016f7a607b0ac74f5e378ddf25db/run.sh).
 LLAMA3 = ("{{ bos_token }}{% for m in messages %}{{ '<|start_header_id|>' + m['role'] + '<|end_header_id|>\n\n'"
           " + m['content'] | trim + '<|eot_id|>' }}{% endfor %}")
 GEMMA2 = ("{{ bos_token }}{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}"

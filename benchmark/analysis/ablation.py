@@ -36,7 +36,7 @@ def ablation_table(runs: list[Run], split: str, paper=None):
     """One row per Table 3 variant (and its cosine reference) per setting; empty when the tree has none."""
     import pandas as pd
 
-    from benchmark.analysis import stats
+    from benchmark.analysis import stats, verdicts
 
     groups: dict[tuple, dict[str, list[Run]]] = {}
     for r in runs:
@@ -73,7 +73,7 @@ def ablation_table(runs: list[Run], split: str, paper=None):
     if table.empty:
         return table
     verdicts = [("reference", "") if r["method"] == "jepa" else
-                stats.claim_verdict(r["delta"], r["p_holm"], r["paper_delta"], n=int(r["n_pairs"]))
+                verdicts.claim_verdict(r["delta"], r["p_holm"], r["paper_delta"], n=int(r["n_pairs"]))
                 for _, r in table.iterrows()]
     table["verdict"] = [v[0] for v in verdicts]
     table["verdict_reason"] = [v[1] for v in verdicts]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmark.analysis.runs import Run, method_label
+from benchmark.analysis.runs import Run, method_label, uses_predictors
 from benchmark.training.objectives import log_keys
 
 
@@ -31,7 +31,7 @@ def _arms_by_method(runs: list[Run], task: str) -> dict[str, list[Run]]:
     for r in runs:
         if r.cfg["task"] == task:
             label = method_label(r.cfg)
-            if label.startswith("jepa") and len({(x.cfg.get("lbd"), x.cfg.get("predictors")) for x in runs
+            if uses_predictors(r.cfg) and len({(x.cfg.get("lbd"), x.cfg.get("predictors")) for x in runs
                                                  if x.cfg["task"] == task and method_label(x.cfg) == label}) > 1:
                 label += f" λ={r.cfg.get('lbd'):g} k={r.cfg.get('predictors')}"
             out.setdefault(label, []).append(r)

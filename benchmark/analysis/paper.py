@@ -15,7 +15,7 @@ import pandas as pd
 
 PAPER_CSV = Path(__file__).resolve().parents[2] / "reports" / "paper" / "paper_numbers.csv"
 
-EVIDENCE = ("main text", "appendix, second-hand", "uncertain")  # the marks of paper.md, spelled as there
+EVIDENCE = ("main text", "appendix, second-hand", "uncertain")  # reports/paper/README.md, "Evidence levels"
 FLOAT_COLUMNS = ("lbd", "predictors", "jepa_ratio", "gamma", "lr", "epoch", "pflops", "mean", "std", "p_value",
                  "n_seeds")
 BOOL_COLUMNS = ("front_pred", "reverse_pred", "pretrain")

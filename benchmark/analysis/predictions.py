@@ -14,7 +14,6 @@ the evaluation used), checks every fingerprint, and prints the user message, gol
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,11 +120,7 @@ def strip_file(path: Path, examples) -> bool:
         out = without_inputs(r)
         # the fingerprint goes right after the index, where evaluate() writes it
         clean.append({"index": out.pop("index"), "example_sha256": example_hash(ex), **out})
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        for r in clean:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
+    store.write_jsonl_atomic(path, clean)
     return True
 
 

@@ -65,15 +65,15 @@ def _shared_settings(runs: list[Run]) -> str:
 
 def _arm_settings(row) -> str:
     """' (λ = 1, k = 3)' for a JEPA arm, ' (λ = 0.02)' for STP, '' for the baseline."""
-    if row["method"] == "regular":
+    if row["lambda"] is None or row["lambda"] != row["lambda"]:  # None/NaN: the baseline
         return ""
-    k = f", k = {int(row['k'])}" if row["method"].startswith("jepa") else ""
+    k = "" if row["k"] is None or row["k"] != row["k"] else f", k = {int(row['k'])}"  # None/NaN: no [PRED] tokens
     return f" (λ = {row['lambda']:g}{k})"
 
 
 def write_readme(out: Path, title: str, runs: list[Run], table, figures: list[Path], split: str,
                  representation_lines: list[str] = (), sections: list[str] = ()) -> Path:
-    from benchmark.analysis import stats
+    from benchmark.analysis import verdicts
 
     first = runs[0].record()
     headlines = ", ".join(sorted({f"`{r.headline}` on {r.cfg['task']}" for r in runs}))
@@ -100,7 +100,7 @@ def write_readme(out: Path, title: str, runs: list[Run], table, figures: list[Pa
              "p = the paper's paired one-tailed t-test (H1: method > regular) over the common seeds; "
              "p (Holm) = Holm-corrected within each task's table; paper (%) and paper Δ = the paper's numbers "
              "(reports/paper/paper_numbers.csv) from the listed table.", "",
-             "### Verdict rule", "", stats.VERDICT_RULE, ""]
+             "### Verdict rule", "", verdicts.VERDICT_RULE, ""]
     counts = table["verdict"].value_counts().to_dict()
     lines += [f"Verdicts: {', '.join(f'{v} {n}' for v, n in sorted(counts.items()))}.", ""]
     for _, r in table[table["verdict"].isin(["reproduced", "not reproduced", "inconclusive"])].iterrows():

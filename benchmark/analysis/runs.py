@@ -14,7 +14,7 @@ from pathlib import Path
 from benchmark import store
 from benchmark.training import options
 from benchmark.training.config import TrainConfig
-from benchmark.training.objectives import get_objective
+from benchmark.training.objectives import BASELINE, get_objective
 
 OBJECTIVE_FIELDS = options.arm_fields(TrainConfig)  # what makes an arm differ from its baseline
 IGNORED_FIELDS = ("seed",) + options.non_identity_fields(TrainConfig)  # averaged over, or not results
@@ -31,6 +31,18 @@ def method_label(cfg: dict) -> str:
         return get_objective(cfg["objective"]).method_label(cfg)
     except KeyError:
         return str(cfg["objective"])
+
+
+def uses_predictors(cfg: dict) -> bool:
+    """Whether k ([PRED] tokens) means anything for this run's objective (it reads the Text/Code views)."""
+    try:
+        return get_objective(cfg["objective"]).needs_views
+    except KeyError:
+        return False
+
+
+def is_baseline(cfg: dict) -> bool:
+    return cfg["objective"] == BASELINE
 
 
 @dataclass

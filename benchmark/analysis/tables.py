@@ -2,7 +2,7 @@
 
 Arms: runs that differ only in their seed are one arm (analysis/runs.py). Each non-regular arm is paired by
 seed with the `regular` arm of the same setting and tested with the paper's paired one-tailed t-test; p is
-Holm-corrected within each task's table; the verdict follows `stats.VERDICT_RULE`. A paper number stands
+Holm-corrected within each task's table; the verdict follows `verdicts.VERDICT_RULE`. A paper number stands
 beside ours only when it comes from the same kind of comparison (see `paper_reference`).
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from benchmark.analysis.runs import ReportError, Run, fmt_num, fmt_p
+from benchmark.analysis.runs import ReportError, Run, fmt_num, fmt_p, is_baseline, uses_predictors
 
 PAPER_MODEL = "meta-llama/Llama-3.2-1B-Instruct"
 PAPER_EPOCHS = 4.0
@@ -54,12 +54,12 @@ def comparison_table(runs: list[Run], split: str, paper=None):
     """One row per arm: ours (mean ± std over seeds) beside the paper's, with paired tests vs regular."""
     import pandas as pd
 
-    from benchmark.analysis import stats
+    from benchmark.analysis import stats, verdicts
 
     arms: dict[tuple, list[Run]] = {}
     for r in runs:
         arms.setdefault(r.arm, []).append(r)
-    regular = {rs[0].setting: rs for rs in arms.values() if rs[0].cfg["objective"] == "regular"}
+    regular = {rs[0].setting: rs for rs in arms.values() if is_baseline(rs[0].cfg)}
     rows = []
     for rs in arms.values():
         cfg = rs[0].cfg
@@ -69,13 +69,13 @@ def comparison_table(runs: list[Run], split: str, paper=None):
         mean, std, n = stats.mean_std(list(scores.values()))
         label = rs[0].label
         row = {"task": cfg["task"], "model": cfg["model"], "method": label,
-               "lambda": cfg.get("lbd") if label != "regular" else None,
-               "k": cfg.get("predictors") if label.startswith("jepa") else None,
+               "lambda": cfg.get("lbd") if not is_baseline(cfg) else None,
+               "k": cfg.get("predictors") if uses_predictors(cfg) else None,
                "metric": rs[0].headline, "split": split, "n": n,
                "mean": mean, "std": std, "delta": math.nan, "p": math.nan, "n_pairs": 0,
                "seeds": ",".join(str(s) for s in sorted(scores))}
         base = regular.get(rs[0].setting)
-        if label != "regular" and base:
+        if not is_baseline(cfg) and base:
             base_scores = {r.cfg["seed"]: r.score(split) for r in base if r.score(split) is not None}
             test = stats.paired_t_test(scores, base_scores, alternative="greater")
             row.update(delta=test.mean_diff, p=test.p, n_pairs=test.n)
@@ -83,7 +83,7 @@ def comparison_table(runs: list[Run], split: str, paper=None):
         row.update(paper_table=ref["table"] if ref else "", paper_mean=ref["mean"] if ref else math.nan,
                    paper_std=ref["std"] if ref else math.nan, paper_p=ref["p"] if ref else math.nan,
                    paper_delta=(ref["mean"] - ref["regular"]) if ref and ref["regular"] is not None
-                   and label != "regular" else math.nan,
+                   and not is_baseline(cfg) else math.nan,
                    comparable=bool(ref) and cfg["model"] == ref["model"] and cfg.get("limit_train") is None
                    and float(cfg.get("epochs", 0)) == PAPER_EPOCHS and "subset" not in ref["table"])
         rows.append(row)
@@ -94,18 +94,18 @@ def comparison_table(runs: list[Run], split: str, paper=None):
     table["p_holm"] = math.nan
     for _, idx in table.groupby("task").groups.items():  # one family of comparisons per task table
         table.loc[idx, "p_holm"] = stats.holm(table.loc[idx, "p"].tolist())
-    verdicts = []
+    judged = []
     for _, r in table.iterrows():
         if r["method"] == "regular":
-            verdicts.append(("baseline", ""))
+            judged.append(("baseline", ""))
         elif r["n_pairs"] == 0 and math.isnan(r["delta"]):
-            verdicts.append(("no baseline", "no regular arm with the same settings in this results tree"))
+            judged.append(("no baseline", "no regular arm with the same settings in this results tree"))
         elif math.isnan(r["paper_delta"]):
-            verdicts.append(("no paper claim", "the paper reports no such comparison"))
+            judged.append(("no paper claim", "the paper reports no such comparison"))
         else:
-            verdicts.append(stats.claim_verdict(r["delta"], r["p_holm"], r["paper_delta"], n=int(r["n_pairs"])))
-    table["verdict"] = [v[0] for v in verdicts]
-    table["verdict_reason"] = [v[1] for v in verdicts]
+            judged.append(verdicts.claim_verdict(r["delta"], r["p_holm"], r["paper_delta"], n=int(r["n_pairs"])))
+    table["verdict"] = [v[0] for v in judged]
+    table["verdict_reason"] = [v[1] for v in judged]
     return table
 
 

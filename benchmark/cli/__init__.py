@@ -1,5 +1,7 @@
 """`jepa-bench`: the command line, one module per command over the Python API (benchmark/api.py).
 
+Owns argument parsing and the one-line errors. It imports `api` and every stage below it.
+
 Every bad input ends in one line on stderr and exit code 2, before any model loads: the commands raise
 the library's own error classes, and `main` turns each expected class into that line.
 """

@@ -7,7 +7,6 @@ the unfinished one is rebuilt.
 """
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
@@ -39,14 +38,3 @@ def run(ns) -> int:
     print("\n" + (Path(ns.report) / "tables" / "comparison.md").read_text())
     print(f"demo finished in {(time.time() - started) / 60:.1f} min; report: {readme}")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m benchmark.cli.demo`: the same as `jepa-bench demo`."""
-    from benchmark.cli import main as cli_main
-
-    return cli_main(["demo", *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":
-    sys.exit(main())

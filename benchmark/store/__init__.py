@@ -12,7 +12,8 @@ summary.json parses, says `"complete": true` and names this run. Two processes n
 at once: each holds an exclusive `flock` on RESULTS/.locks/<run_id>.lock while building; the kernel
 releases it when the process dies, even by SIGKILL, so a crashed run is simply built again.
 
-This package imports nothing else of `benchmark`: every stage writes through it.
+It owns the file names, the typed schemas (schema.py), atomic directories, locks and provenance; it imports
+nothing else of `benchmark` (only `tasks` may sit below it), so every stage can write through it.
 """
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ LEGACY_SUMMARY = "metrics.json"  # schema 1 kept the run summary under the evalu
 
 __all__ = ["CONFIG", "TRAIN_LOG", "SUMMARY", "EVAL_METRICS", "PREDICTIONS", "EPOCHS", "MODEL", "ANALYSIS",
            "SCHEMA_VERSION", "StoreError", "building", "check_writable", "check_creatable", "write_json_atomic",
+           "write_jsonl_atomic",
            "write_evaluation", "read_json", "read_summary", "is_done", "run_lock", "run_dirs", "eval_dir",
            "epoch_label", "legacy_runs"]
 
@@ -120,15 +122,29 @@ def write_jsonl(path: Path, records) -> None:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
 
 
+def write_jsonl_atomic(path: Path, records) -> None:
+    """A .jsonl file replaced all at once (temporary file in the same folder, then rename)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        write_jsonl(tmp, records)
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise _explain(e, path) from None
+
+
 @contextmanager
-def building(final: Path, *, replace: bool = False, keep_on_error: bool = False):
+def building(final: Path, *, replace: bool = False, keep_on_error: bool = False, shared: bool = False):
     """Build a directory atomically: yield an empty `<final>.partial/`, rename it to `final` on success.
 
     replace: an existing `final` is replaced (callers check first whether that is allowed). On an
     exception the work directory is removed, unless `keep_on_error` (a run's lock holder decides later).
+    shared: several processes may build the same folder at once (a cache): each works in its own
+    `<final>.partial-<pid>/`, the first to finish publishes, the others discard their copy.
     """
     final = Path(final)
-    partial = final.with_name(final.name + PARTIAL)
+    partial = final.with_name(final.name + PARTIAL + (f"-{os.getpid()}" if shared else ""))
     try:
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
@@ -140,7 +156,15 @@ def building(final: Path, *, replace: bool = False, keep_on_error: bool = False)
         if not keep_on_error:
             shutil.rmtree(partial, ignore_errors=True)
         raise
-    publish(partial, final, replace=replace)
+    if shared and final.exists():  # another process finished first: its copy is as good as ours
+        shutil.rmtree(partial, ignore_errors=True)
+        return
+    try:
+        publish(partial, final, replace=replace)
+    except StoreError:
+        if not shared:
+            raise
+        shutil.rmtree(partial, ignore_errors=True)  # lost the race between the check and the rename
 
 
 def publish(partial: Path, final: Path, *, replace: bool = True) -> Path:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-import shutil
 from pathlib import Path
 
 import torch
 
+from benchmark import store
 from tasks.base import UnknownNameError, did_you_mean
 
 PREDICTOR_TOKENS = tuple(f"<|predictor_{i}|>" for i in range(1, 11))
@@ -67,20 +67,14 @@ def cached_smollm2() -> Path:
     if (target / "config.json").exists():
         return target
     src = smollm2_wheel_dir()
-    partial = target.with_name(target.name + f".partial-{os.getpid()}")
-    shutil.rmtree(partial, ignore_errors=True)
     tok = AutoTokenizer.from_pretrained(src, gguf_file=SMOLLM2_GGUF)
     model = AutoModelForCausalLM.from_pretrained(
         src, gguf_file=SMOLLM2_GGUF, dtype=torch.float32,
         quantization_config=GgufConfig(dequantize=True),  # drop the GGUF quantizer so it can be saved and trained
     )
-    model.save_pretrained(partial)
-    tok.save_pretrained(partial)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.replace(partial, target)  # publish only a complete folder
-    except OSError:  # another process won the race
-        shutil.rmtree(partial, ignore_errors=True)
+    with store.building(target, shared=True) as work:  # publish only a complete folder
+        model.save_pretrained(work)
+        tok.save_pretrained(work)
     return target
 
 
@@ -93,12 +87,8 @@ def smollm2_tokenizer():
     if (folder / "tokenizer_config.json").exists():
         return AutoTokenizer.from_pretrained(folder)
     tok = AutoTokenizer.from_pretrained(cached_smollm2())
-    partial = folder.with_name(folder.name + f".partial-{os.getpid()}")
-    tok.save_pretrained(partial)
-    try:
-        os.replace(partial, folder)
-    except OSError:  # another process won the race
-        shutil.rmtree(partial, ignore_errors=True)
+    with store.building(folder, shared=True) as work:
+        tok.save_pretrained(work)
     return tok
 
 

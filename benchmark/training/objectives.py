@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from tasks.base import UnknownNameError, did_you_mean
 
 DISTANCES = ("cosine", "l2", "mse", "infonce")  # the JEPA distances of Table 3
+BASELINE = "regular"  # the objective every other one is compared with (the paper's L_LLM)
 
 
 def jepa_distance_sum(pred: torch.Tensor, target: torch.Tensor, distance: str, temperature: float = 0.07):
@@ -211,7 +212,7 @@ def jepa_label(cfg: Mapping) -> str:
     return "-".join(parts)
 
 
-register(Objective("regular", "next-token loss only: the baseline (the same path with no extra term)", 0.0))
+register(Objective(BASELINE, "next-token loss only: the baseline (the same path with no extra term)", 0.0))
 register(Objective("jepa", "LLM-JEPA: + λ·d(Pred(Enc(Text)), Enc(Code)) (arXiv 2509.14252)",
                    1.0,  # Table 3: λ = 1
                    term=jepa_term, needs_views=True, log_key="jepa_loss", label=jepa_label))

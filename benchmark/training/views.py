@@ -1,6 +1,6 @@
 """One example -> its token sequences: the full conversation, the Text view and the Code view.
 
-LLM-JEPA needs three renderings of each example (paper §2, upstream.md §5):
+LLM-JEPA needs three renderings of each example (paper §3.1; the authors' finetune.py):
 
 * full: the chat template over [system, user, assistant]; carries the LM loss;
 * Text view: the template over [user] alone with k [PRED] tokens appended to the content (prepended

@@ -1,0 +1,114 @@
+"""Verdicts on the paper's claims from our paired comparisons (the rule every report prints), and whether
+our absolute numbers match the paper's.
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+from benchmark.analysis.stats import student_t_isf, welch_t_test_from_stats
+
+VERDICT_RULE = (
+    "A paper claim \"method B beats method A on this task\" is judged from our runs of both methods, "
+    "paired by seed. It is REPRODUCED when our mean difference (B − A) has the same sign as the "
+    "paper's and our one-tailed paired t-test in the paper's direction is significant after "
+    "Holm–Bonferroni correction over all claims in the report (adjusted p < alpha, alpha = 0.05 "
+    "unless stated). It is NOT REPRODUCED when, with at least 3 matched seeds, our mean difference is "
+    "zero or has the opposite sign to the paper's: the point estimate then contradicts the claim, "
+    "whether or not the reversal is itself significant. Otherwise it is "
+    "INCONCLUSIVE: fewer than 3 matched seeds, or our difference points the paper's way but is not "
+    "significant after correction. The size of the effect is not part of the verdict; our difference "
+    "is shown beside the paper's."
+)
+
+MIN_SEEDS = 3
+
+
+def claim_verdict(ours_diff_mean: float, ours_p_holm: float, paper_diff: float, alpha: float = 0.05,
+                  *, n: int | None = None, min_seeds: int = MIN_SEEDS) -> tuple[str, str]:
+    """Verdict on one paper claim, following :data:`VERDICT_RULE`.
+
+    ``ours_diff_mean``: our mean paired difference B − A; ``ours_p_holm``: our Holm-adjusted one-tailed
+    p in the paper's direction (alternative "greater" when ``paper_diff`` > 0, "less" when < 0);
+    ``paper_diff``: the paper's difference B − A (only its sign is used); ``n``: matched seeds behind
+    our numbers (``TTest.n``). Pass ``n``: when it is None the seed count cannot be checked, and only a
+    NaN p (which the t-test gives for n < 2) makes the result "inconclusive" for lack of seeds.
+    Returns ``(label, reason)``, label one of "reproduced", "not reproduced", "inconclusive".
+    """
+    d, p, pd_ = float(ours_diff_mean), float(ours_p_holm), float(paper_diff)
+    if math.isnan(pd_) or pd_ == 0.0:
+        return "inconclusive", "the paper's difference has no direction (zero or missing)"
+    if math.isnan(d):
+        return "inconclusive", "no result of ours to compare"
+    versus = f"ours {d:+.3g} vs paper {pd_:+.3g}"
+    if n is not None and n < min_seeds:
+        return "inconclusive", f"{versus}: only {n} matched seed(s), need {min_seeds}"
+    if n is None and math.isnan(p):
+        return "inconclusive", f"{versus}: no p-value (fewer than 2 matched seeds?)"
+    along = d if pd_ > 0 else -d  # our effect measured in the paper's direction
+    if along > 0:
+        if p < alpha:
+            return "reproduced", f"{versus}, same direction, Holm-adjusted one-tailed p = {p:.3g} < {alpha:g}"
+        ptxt = "undefined" if math.isnan(p) else f"{p:.3g} ≥ {alpha:g}"
+        return "inconclusive", f"{versus}, same direction but not significant (Holm-adjusted one-tailed p = {ptxt})"
+    if along == 0:
+        return "not reproduced", f"{versus}: no difference in our runs"
+    return "not reproduced", f"{versus}: opposite direction in our runs"
+
+
+class LevelVerdict(NamedTuple):
+    """Does our absolute number match the paper's? ``diff`` = ours − paper; ``ci_low``/``ci_high``:
+    our t-interval for the mean at ``level``; ``paper_in_ci``: the paper's mean lies inside it (None
+    when the interval is undefined); ``p_vs_paper``: two-sided Welch p from the summary statistics
+    (paper assumed to have ``paper_n`` seeds; NaN without a paper std) — informative, not the rule."""
+
+    label: str
+    diff: float
+    ci_low: float
+    ci_high: float
+    paper_in_ci: bool | None
+    p_vs_paper: float
+    reason: str
+
+
+def level_verdict(ours_mean: float, ours_std: float, n: int, paper_mean: float, paper_std: float,
+                  comparable: bool = True, *, level: float = 0.95, paper_n: int = 5) -> LevelVerdict:
+    """Does our mean match the paper's? Label "matches" when the paper's mean lies inside our
+    ``level`` (95%) t-interval mean ± t_{(1+level)/2, n−1}·std/√n, "differs" otherwise.
+
+    ``comparable=False`` (the setting is scaled down: smaller model, fewer steps, subset of data)
+    gives "n/a (different scale)"; the numbers are still computed. Fewer than 2 seeds (no std) gives
+    "n/a (fewer than 2 seeds)", and a missing mean "n/a (missing)": all "n/a" labels start with "n/a".
+    """
+    ours_mean, ours_std, paper_mean = float(ours_mean), float(ours_std), float(paper_mean)
+    paper_std = math.nan if paper_std is None else float(paper_std)
+    n = int(n)
+    diff = ours_mean - paper_mean
+    if n >= 2 and not math.isnan(ours_std) and not math.isnan(ours_mean):
+        half = student_t_isf((1.0 - level) / 2.0, n - 1) * ours_std / math.sqrt(n)
+        lo, hi = ours_mean - half, ours_mean + half
+        inside = bool(lo <= paper_mean <= hi) if not math.isnan(paper_mean) else None
+    else:
+        lo = hi = math.nan
+        inside = None
+    pw = welch_t_test_from_stats(ours_mean, ours_std, n, paper_mean, paper_std, paper_n, "two-sided").p
+    pct = f"{level * 100:g}%"
+    ci_txt = "undefined" if math.isnan(lo) else f"[{lo:.4g}, {hi:.4g}]"
+    sd_txt = "" if math.isnan(paper_std) or paper_std == 0 or math.isnan(diff) else \
+        f" ({diff / paper_std:+.2f} paper std)"
+    detail = f"ours − paper = {diff:+.4g}{sd_txt}; our {pct} CI {ci_txt}"
+    if not math.isnan(pw):
+        detail += f"; Welch p vs paper (n={paper_n}) = {pw:.3g}"
+    if math.isnan(ours_mean) or math.isnan(paper_mean):
+        return LevelVerdict("n/a (missing)", diff, lo, hi, inside, pw, "a mean is missing")
+    if not comparable:
+        return LevelVerdict("n/a (different scale)", diff, lo, hi, inside, pw,
+                            "setting scaled down from the paper's; " + detail)
+    if inside is None:
+        return LevelVerdict("n/a (fewer than 2 seeds)", diff, lo, hi, inside, pw,
+                            f"n = {n}: no interval; " + detail)
+    if inside:
+        return LevelVerdict("matches", diff, lo, hi, inside, pw,
+                            f"paper's {paper_mean:.4g} inside our {pct} CI; " + detail)
+    return LevelVerdict("differs", diff, lo, hi, inside, pw,
+                        f"paper's {paper_mean:.4g} outside our {pct} CI; " + detail)
