@@ -130,3 +130,27 @@ def test_same_config_gives_the_same_numbers(examples, tmp_path):
         t = train(model, tok, examples, tmp_path / str(i), objective="jepa", jepa_ratio=0.5, batch_size=2, grad_accum=1)
         runs.append([(r.get("lm_loss"), r.get("jepa_loss")) for r in t.state.log_history if "lm_loss" in r])
     assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("objective", ["regular", "stp", "jepa"])
+def test_the_jepa_diagnostic_is_logged_and_changes_nothing(examples, tmp_path, objective):
+    """Fig. 3 right: 1 - cos(Pred(Enc(Text)), Enc(Code)) logged without gradient every N steps, for any
+    objective; the weights and the logged losses are exactly those of the same run without it."""
+    from benchmark.training.models import load_model_and_tokenizer
+
+    runs = {}
+    for every in (0, 2):
+        model, tok = load_model_and_tokenizer("tiny-random-llama", seed=0)
+        t = train(model, tok, examples, tmp_path / str(every), objective=objective, batch_size=2, grad_accum=1,
+                  jepa_diagnostic_every=every)
+        runs[every] = (params(model), [r for r in t.state.log_history if "lm_loss" in r])
+    (p0, log0), (p2, log2) = runs[0], runs[2]
+    assert_params_close(p0, p2, atol=0)
+    keys = ("loss", "lm_loss", "jepa_loss", "stp_loss")
+    assert [{k: r.get(k) for k in keys} for r in log0] == [{k: r.get(k) for k in keys} for r in log2]
+    diag = [(r["step"] if "step" in r else i) for i, r in enumerate(log2) if "jepa_diagnostic" in r]
+    assert diag and not any("jepa_diagnostic" in r for r in log0)
+    assert all(0 <= r["jepa_diagnostic"] <= 2 for r in log2 if "jepa_diagnostic" in r)
+    if objective == "jepa":  # the same quantity the JEPA term logs, measured before the step's update
+        r = next(r for r in log2 if "jepa_diagnostic" in r)
+        assert r["jepa_diagnostic"] == pytest.approx(r["jepa_loss"], rel=1e-4)

@@ -12,6 +12,7 @@ import json
 import math
 
 from benchmark.analysis.runs import IGNORED_FIELDS, Run, fmt_num, fmt_p, method_label
+from benchmark.analysis.tables import paired_detail, power_columns
 
 # Fields that make a run a Table 3 variant rather than a different setting.
 VARIANT_FIELDS = ("distance", "front_pred", "reverse_pred", "infonce_temperature")
@@ -24,12 +25,22 @@ def _setting(run: Run) -> tuple:
     return tuple((k, json.dumps(run.cfg.get(k))) for k in sorted(run.cfg) if k not in skip)
 
 
-def _paper_mean(paper, task: str, label: str) -> float:
-    if paper is None or paper.empty:
+def _paper_mean(paper, task: str, label: str, metric: str, pretrain: bool) -> float:
+    """Table 3's number for this variant when it measures what our runs measure: Table 3 fine-tunes and
+    scores exact match, so pretraining runs or another metric get none (and hence no verdict)."""
+    if paper is None or paper.empty or pretrain:
         return math.nan
     rows = paper[(paper["source_table"] == "Table 3") & (paper["task"] == task) & (paper["method"] == label)
-                 & paper["mean"].notna()]
+                 & (paper["metric"] == metric) & paper["mean"].notna()]
     return float(rows.iloc[0]["mean"]) if not rows.empty else math.nan
+
+
+def _why_no_claim(runs: list[Run]) -> str:
+    cfg, metric = runs[0].cfg, runs[0].headline
+    if cfg.get("pretrain"):
+        return (f"Table 3 fine-tunes a pretrained model and scores exact match; these runs train from random "
+                f"initialisation and are scored by {metric}")
+    return f"Table 3 has no {metric} number for this variant"
 
 
 def ablation_table(runs: list[Run], split: str, paper=None):
@@ -48,7 +59,8 @@ def ablation_table(runs: list[Run], split: str, paper=None):
         if "jepa" not in arms or len(arms) < 2:
             continue
         cosine = {r.cfg["seed"]: r.score(split) for r in arms["jepa"]}
-        paper_cosine = _paper_mean(paper, arms["jepa"][0].cfg["task"], "jepa")
+        ref = arms["jepa"][0]
+        paper_cosine = _paper_mean(paper, ref.cfg["task"], "jepa", ref.headline, bool(ref.cfg.get("pretrain")))
         family = []
         for label in VARIANT_NAMES:  # the paper's row order
             if label not in arms:
@@ -56,7 +68,7 @@ def ablation_table(runs: list[Run], split: str, paper=None):
             first = arms[label][0]
             scores = {r.cfg["seed"]: r.score(split) for r in arms[label]}
             mean, std, n = stats.mean_std(list(scores.values()))
-            paper_mean = _paper_mean(paper, first.cfg["task"], label)
+            paper_mean = _paper_mean(paper, first.cfg["task"], label, first.headline, bool(first.cfg.get("pretrain")))
             row = {"task": first.cfg["task"], "model": first.cfg["model"], "variant": VARIANT_NAMES[label],
                    "method": label, "lambda": first.cfg.get("lbd"), "k": first.cfg.get("predictors"),
                    "metric": first.headline, "n": n, "mean": mean, "std": std, "delta": math.nan, "p": math.nan,
@@ -64,7 +76,10 @@ def ablation_table(runs: list[Run], split: str, paper=None):
             if label != "jepa":
                 direction = "less" if row["paper_delta"] < 0 else "greater"
                 test = stats.paired_t_test(scores, cosine, alternative=direction)
-                row.update(delta=test.mean_diff, p=test.p, n_pairs=test.n)
+                detail = paired_detail(arms[label], arms["jepa"], split)
+                row.update(delta=test.mean_diff, p=test.p, n_pairs=test.n, sd_diff=detail["sd_diff"],
+                           row_var=detail["row_var"], n_rows=detail["n_rows"],
+                           no_claim="" if not math.isnan(row["paper_delta"]) else _why_no_claim(arms[label]))
                 family.append(len(rows))
             rows.append(row)
         for i, p in zip(family, stats.holm([rows[i]["p"] for i in family])):
@@ -72,11 +87,23 @@ def ablation_table(runs: list[Run], split: str, paper=None):
     table = pd.DataFrame(rows)
     if table.empty:
         return table
-    verdicts = [("reference", "") if r["method"] == "jepa" else
-                verdicts.claim_verdict(r["delta"], r["p_holm"], r["paper_delta"], n=int(r["n_pairs"]))
-                for _, r in table.iterrows()]
-    table["verdict"] = [v[0] for v in verdicts]
-    table["verdict_reason"] = [v[1] for v in verdicts]
+    judged, powers = [], []
+    for _, r in table.iterrows():
+        if r["method"] == "jepa":
+            judged.append(("reference", ""))
+            powers.append({"mde": math.nan, "power": ""})
+            continue
+        pw = power_columns(r, r["paper_delta"])
+        powers.append(pw)
+        if math.isnan(r["paper_delta"]):
+            judged.append(("no paper claim", r["no_claim"]))
+        else:
+            judged.append(verdicts.claim_verdict(r["delta"], r["p_holm"], r["paper_delta"], n=int(r["n_pairs"]),
+                                                 powered=pw["powered"], power_text=pw["power"]))
+    table["mde"] = [p["mde"] for p in powers]
+    table["power"] = [p["power"] for p in powers]
+    table["verdict"] = [v[0] for v in judged]
+    table["verdict_reason"] = [v[1] for v in judged]
     return table
 
 
@@ -92,16 +119,18 @@ def ablation_section(table) -> list[str]:
         "variant": table["variant"], "λ": table["lambda"].map(lambda v: f"{v:g}"), "k": table["k"],
         "n": table["n"], "ours (%)": [stats.format_mean_std(m, s) for m, s in zip(table["mean"], table["std"])],
         "Δ vs cosine": table["delta"].map(fmt_num), "p (paired, 1-tailed)": table["p"].map(fmt_p),
-        "p (Holm)": table.get("p_holm", table["p"]).map(fmt_p), "paper (%)": table["paper_mean"].map(fmt_num),
+        "p (Holm)": table.get("p_holm", table["p"]).map(fmt_p), "MDE": table["mde"].map(fmt_num),
+        "paper (%)": table["paper_mean"].map(fmt_num),
         "paper Δ vs cosine": [fmt_num(d) if m != "jepa" else "" for d, m in zip(table["paper_delta"], table["method"])],
         "verdict": table["verdict"]})
     lines = ["## Loss ablation (paper Table 3)", "",
              shown.to_markdown(index=False), "",
              "Each variant is paired by seed with the cosine LLM-JEPA arm that shares all its other settings; p is "
              "one-tailed in the direction of the paper's own difference (variant − cosine in Table 3), "
-             "Holm-corrected over the variants. The paper's numbers are Table 3's (Llama-3.2-1B-Instruct "
-             f"fine-tuned, λ = 1, k = 1, exact match); only the direction of each difference is compared with "
-             f"ours, whose metric is `{table['metric'].iloc[0]}`.", ""]
+             "Holm-corrected over the variants; MDE = the smallest difference our paired test would detect "
+             "(α 0.05, power 0.8). The paper's numbers are Table 3's (Llama-3.2-1B-Instruct fine-tuned, λ = 1, "
+             "k = 1, exact match): they stand beside ours and give a verdict only for fine-tuning runs scored "
+             f"the same way (ours: `{table['metric'].iloc[0]}`).", ""]
     for _, r in table[table["method"] != "jepa"].iterrows():
         lines.append(f"* {r['variant']}: **{r['verdict']}**: {r['verdict_reason']}")
     return lines + [""]

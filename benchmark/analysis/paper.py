@@ -15,13 +15,16 @@ import pandas as pd
 
 PAPER_CSV = Path(__file__).resolve().parents[2] / "reports" / "paper" / "paper_numbers.csv"
 
-EVIDENCE = ("main text", "appendix, second-hand", "uncertain")  # reports/paper/README.md, "Evidence levels"
+EVIDENCE = ("main text", "appendix, second-hand", "uncertain")
+# Which document a row comes from (reports/paper/README.md): a number is cited from exactly one of these.
+PAPER_VERSIONS = ("arXiv v2 main text", "arXiv v2 appendix (second-hand)", "ICLR 2026 camera-ready (second-hand)",
+                  "STP arXiv 2602.22617")  # reports/paper/README.md, "Evidence levels"
 FLOAT_COLUMNS = ("lbd", "predictors", "jepa_ratio", "gamma", "lr", "epoch", "pflops", "mean", "std", "p_value",
                  "n_seeds")
 BOOL_COLUMNS = ("front_pred", "reverse_pred", "pretrain")
-TEXT_COLUMNS = ("source_table", "model", "task", "metric", "subset", "method", "objective", "distance",
-                "evidence", "note")
-COLUMNS = ("source_table", "model", "task", "metric", "subset", "method", "objective", "lbd", "predictors",
+TEXT_COLUMNS = ("source_table", "paper_version", "model", "task", "metric", "subset", "method", "objective",
+                "distance", "evidence", "note")
+COLUMNS = ("source_table", "paper_version", "model", "task", "metric", "subset", "method", "objective", "lbd", "predictors",
            "distance", "front_pred", "reverse_pred", "jepa_ratio", "gamma", "pretrain", "lr", "epoch", "pflops",
            "mean", "std", "p_value", "n_seeds", "evidence", "note")
 # One cell per key: Table 6 points differ only in PFLOPs, STP Table 1 cells only in the regex subset.
@@ -96,6 +99,10 @@ def validate(df: pd.DataFrame) -> list[str]:
                 metric_ok = True
             except UnknownNameError as e:
                 problems.append(f"{where}: {e}")
+        if r["paper_version"] not in PAPER_VERSIONS:
+            problems.append(f"{where}: paper_version {r['paper_version']!r} is not one of {list(PAPER_VERSIONS)}")
+        elif r["evidence"] == "main text" and "appendix" in r["paper_version"]:
+            problems.append(f"{where}: marked main text but cited from {r['paper_version']}")
         if r["evidence"] not in EVIDENCE:
             problems.append(f"{where}: evidence {r['evidence']!r} is not one of {list(EVIDENCE)}")
         if metric_ok and not pd.isna(r["mean"]) and not 0 <= r["mean"] <= 100:

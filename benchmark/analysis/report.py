@@ -98,12 +98,16 @@ def write_readme(out: Path, title: str, runs: list[Run], table, figures: list[Pa
              (out / "tables" / "comparison.md").read_text(), "",
              "Columns: Δ = our mean difference to the `regular` arm with the same settings (paired by seed); "
              "p = the paper's paired one-tailed t-test (H1: method > regular) over the common seeds; "
-             "p (Holm) = Holm-corrected within each task's table; paper (%) and paper Δ = the paper's numbers "
-             "(reports/paper/paper_numbers.csv) from the listed table.", "",
+             "p (Holm) = Holm-corrected within each task's table; MDE = the smallest true difference our paired "
+             "test would detect (one-tailed, α 0.05, power 0.8, from the spread of the paired differences); "
+             "paper (%) and paper Δ = the paper's numbers (reports/paper/paper_numbers.csv) from the listed table, "
+             "shown only when they measure the same thing (else the reason); seeds for paper Δ = the seeds our "
+             "spread would need to detect the paper's difference.", "",
              "### Verdict rule", "", verdicts.VERDICT_RULE, ""]
     counts = table["verdict"].value_counts().to_dict()
     lines += [f"Verdicts: {', '.join(f'{v} {n}' for v, n in sorted(counts.items()))}.", ""]
-    for _, r in table[table["verdict"].isin(["reproduced", "not reproduced", "inconclusive"])].iterrows():
+    judged = table["verdict"].str.startswith(("reproduced", "not reproduced", "inconclusive"))
+    for _, r in table[judged].iterrows():
         lines.append(f"* {r['task']} {r['method']}{_arm_settings(r)}: **{r['verdict']}**: {r['verdict_reason']}")
     lines += [""] + list(sections) + ["## Figures", ""]
     captions = {"accuracy_vs_epoch": "accuracy after each epoch, mean ± one std over seeds (the paper's Fig. 1 right)",

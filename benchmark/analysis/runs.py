@@ -92,6 +92,25 @@ class Run:
             return None
         return 100 * ev["metrics"][metric or self.headline]["accuracy"]
 
+    def final_flags(self, split: str, metric: str | None = None) -> list[int] | None:
+        """Per example of the last `split` evaluation: 1 when `metric` judged it correct, else 0 (undecided
+        counts wrong, as in the accuracy); None when the predictions file is not there."""
+        evs = self.evaluations(split)
+        if not evs or "path" not in evs[-1]:
+            return None
+        path = self.path / evs[-1]["path"] / store.PREDICTIONS
+        if not path.is_file():
+            return None
+        name = metric or self.headline
+        flags = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                verdict = json.loads(line)["verdicts"].get(name)
+                if verdict is None:
+                    return None
+                flags.append(1 if verdict["correct"] is True else 0)
+        return flags
+
     def train_log(self) -> list[dict]:
         path = self.path / store.TRAIN_LOG
         if not path.is_file():

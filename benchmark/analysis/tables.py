@@ -1,9 +1,15 @@
-"""The comparison table of a report: each arm beside its regular baseline and the paper's number.
+"""The comparison table of a report: each arm beside its regular baseline, the paper's number, and power.
 
 Arms: runs that differ only in their seed are one arm (analysis/runs.py). Each non-regular arm is paired by
 seed with the `regular` arm of the same setting and tested with the paper's paired one-tailed t-test; p is
-Holm-corrected within each task's table; the verdict follows `verdicts.VERDICT_RULE`. A paper number stands
-beside ours only when it comes from the same kind of comparison (see `paper_reference`).
+Holm-corrected within each task's table (the comparisons one experiment makes against one baseline); the
+verdict follows `verdicts.VERDICT_RULE` and says, from `power.py`, whether an effect of the paper's size
+could have been seen.
+
+A paper number stands beside ours, and its direction drives a verdict, only when it measures the same
+thing: the same task, method, metric, split (the paper reports the test split), the whole split (not a
+subset such as STP Table 1's `.*`-suffix rows) and, where the paper states it, the same number of
+training epochs (the learning-rate schedule depends on it). Otherwise the cell is empty and says why.
 """
 from __future__ import annotations
 
@@ -14,11 +20,13 @@ from benchmark.analysis.runs import ReportError, Run, fmt_num, fmt_p, is_baselin
 
 PAPER_MODEL = "meta-llama/Llama-3.2-1B-Instruct"
 PAPER_EPOCHS = 4.0
+PAPER_SPLIT = "test"  # every number of the paper is on the test split (it has no validation split)
+# Which of the paper's tables answers for a (task, method) first; Fig. 1 right's per-epoch points last.
 TABLE_PRIORITY = ("Table 3", "Table 2", "Table 13", "Table 4", "Table 12", "Table 5", "Table 9", "Table 15",
-                  "STP Table 1")
+                  "STP Table 1", "Fig. 1")
 
 
-def _paper_rows(paper, task: str, label: str, pretrain: bool, metric: str):
+def _candidates(paper, task: str, label: str, pretrain: bool, metric: str):
     if paper is None or paper.empty:
         return None
     rows = paper[(paper["task"] == task) & (paper["method"] == label) & (paper["metric"] == metric)
@@ -26,28 +34,87 @@ def _paper_rows(paper, task: str, label: str, pretrain: bool, metric: str):
     rows = rows[(rows["source_table"] == "Table 2") == pretrain]
     if rows.empty:
         return None
-    rank = rows["source_table"].map(TABLE_PRIORITY.index) + 100 * (rows["subset"] != "")  # whole test sets first
-    return rows.assign(_rank=rank).sort_values("_rank", kind="stable")
+    return rows.assign(_rank=rows["source_table"].map(TABLE_PRIORITY.index)).sort_values("_rank", kind="stable")
 
 
-def paper_reference(paper, task: str, label: str, pretrain: bool, model: str, metric: str) -> dict | None:
-    """The paper's cell for this task, method and metric (same model first, else the paper's preferred
-    table), and the paper's regular number from the same table, model and subset."""
-    rows = _paper_rows(paper, task, label, pretrain, metric)
+def _matching(rows, split: str, epochs: float):
+    """The rows that measure what our runs measure, and why the others do not."""
+    if split != PAPER_SPLIT:
+        return rows.iloc[0:0], f"the paper reports the {PAPER_SPLIT} split, not {split!r}"
+    whole = rows[rows["subset"] == ""]
+    if whole.empty:
+        return whole, f"the paper's number covers only the {rows.iloc[0]['subset']!r} subset of the test split"
+    same = whole[whole["epoch"].isna() | (whole["epoch"] == float(epochs))]
+    if same.empty:
+        stated = ", ".join(sorted({f"{e:g}" for e in whole["epoch"].dropna()}))
+        return same, f"the paper's runs trained {stated} epochs, these {float(epochs):g}"
+    return same, ""
+
+
+def paper_reference(paper, task: str, label: str, pretrain: bool, model: str, metric: str, *,
+                    split: str = PAPER_SPLIT, epochs: float = PAPER_EPOCHS) -> dict | None:
+    """The paper's cell for this task, method and metric that measures what our runs measure (same model
+    first, else the paper's preferred table), with the paper's regular number from the same table, model,
+    subset and epoch. None when the paper has no such cell at all; {"reason": ...} when it has one that
+    measures something else (another split, subset or epoch count)."""
+    rows = _candidates(paper, task, label, pretrain, metric)
     if rows is None:
         return None
-    same = rows[rows["model"] == model]
-    row = (same if not same.empty else rows).iloc[0]
-    base = _paper_rows(paper, task, "regular", pretrain, metric)
+    rows, why = _matching(rows, split, epochs)
+    if rows.empty:
+        return {"reason": why}
+    # the same model first, else the paper's main model, else by table priority
+    order = rows.assign(_m=(rows["model"] != model).astype(int) + (rows["model"] != PAPER_MODEL).astype(int))
+    row = order.sort_values(["_m", "_rank"], kind="stable").iloc[0]
+    base = _candidates(paper, task, "regular", pretrain, metric)
     base_row = None
     if base is not None:
         base = base[(base["source_table"] == row["source_table"]) & (base["model"] == row["model"])
-                    & (base["subset"] == row["subset"])]
+                    & (base["subset"] == row["subset"])
+                    & ((base["epoch"] == row["epoch"]) | (base["epoch"].isna() & math.isnan(row["epoch"])))]
         base_row = base.iloc[0] if not base.empty else None
-    table = row["source_table"] + (f" ({row['subset']} subset)" if row["subset"] else "")
+    table = row["source_table"] + (f" (epoch {row['epoch']:g})" if row["source_table"] == "Fig. 1" else "")
     return {"table": table, "model": row["model"], "mean": row["mean"], "std": row["std"],
-            "p": row.get("p_value"), "evidence": row.get("evidence"),
+            "p": row.get("p_value"), "evidence": row.get("evidence"), "reason": "",
             "regular": None if base_row is None else base_row["mean"]}
+
+
+def paired_detail(treated: list[Run], control: list[Run], split: str, metric: str | None = None) -> dict:
+    """The paired test of `treated` against `control` over common seeds, with what power needs: the
+    spread of the differences and the share of it that comes from sampling the test rows."""
+    import statistics
+
+    from benchmark.analysis import stats
+
+    t = {r.cfg["seed"]: r for r in treated if r.score(split, metric) is not None}
+    c = {r.cfg["seed"]: r for r in control if r.score(split, metric) is not None}
+    test = stats.paired_t_test({s: r.score(split, metric) for s, r in t.items()},
+                               {s: r.score(split, metric) for s, r in c.items()}, alternative="greater")
+    seeds = sorted(set(t) & set(c))
+    diffs = [t[s].score(split, metric) - c[s].score(split, metric) for s in seeds]
+    sd = statistics.stdev(diffs) if len(diffs) > 1 else math.nan
+    row_vars, n_rows = [], 0
+    for s in seeds:
+        a, b = t[s].final_flags(split, metric), c[s].final_flags(split, metric)
+        if a is None or b is None or len(a) != len(b) or len(a) < 2:
+            row_vars = []
+            break
+        row_vars.append(statistics.variance([100.0 * (x - y) for x, y in zip(a, b)]))
+        n_rows = len(a)
+    return {"delta": test.mean_diff, "p": test.p, "n_pairs": test.n, "sd_diff": sd,
+            "row_var": statistics.fmean(row_vars) if row_vars else math.nan, "n_rows": n_rows}
+
+
+def power_columns(detail: dict, paper_delta: float) -> dict:
+    """MDE, seeds and rows needed for the paper's effect, and the sentence that says so."""
+    from benchmark.analysis import power
+
+    split = None
+    if not math.isnan(detail["row_var"]) and detail["n_rows"]:
+        split = power.split_variance(detail["sd_diff"], detail["row_var"], detail["n_rows"])
+    st = power.state_power(paper_delta, detail["sd_diff"], int(detail["n_pairs"]), split)
+    return {"mde": st.mde, "seeds_for_paper": st.seeds_for_paper, "rows_for_paper": st.rows_for_paper,
+            "powered": st.powered, "power": st.text}
 
 
 def comparison_table(runs: list[Run], split: str, paper=None):
@@ -71,21 +138,22 @@ def comparison_table(runs: list[Run], split: str, paper=None):
         row = {"task": cfg["task"], "model": cfg["model"], "method": label,
                "lambda": cfg.get("lbd") if not is_baseline(cfg) else None,
                "k": cfg.get("predictors") if uses_predictors(cfg) else None,
-               "metric": rs[0].headline, "split": split, "n": n,
-               "mean": mean, "std": std, "delta": math.nan, "p": math.nan, "n_pairs": 0,
-               "seeds": ",".join(str(s) for s in sorted(scores))}
+               "metric": rs[0].headline, "split": split, "epochs": float(cfg.get("epochs", 0)), "n": n,
+               "mean": mean, "std": std, "delta": math.nan, "p": math.nan, "n_pairs": 0, "sd_diff": math.nan,
+               "row_var": math.nan, "n_rows": 0, "seeds": ",".join(str(s) for s in sorted(scores)),
+               "baseline": is_baseline(cfg)}
         base = regular.get(rs[0].setting)
         if not is_baseline(cfg) and base:
-            base_scores = {r.cfg["seed"]: r.score(split) for r in base if r.score(split) is not None}
-            test = stats.paired_t_test(scores, base_scores, alternative="greater")
-            row.update(delta=test.mean_diff, p=test.p, n_pairs=test.n)
-        ref = paper_reference(paper, cfg["task"], label, bool(cfg.get("pretrain")), cfg["model"], row["metric"])
-        row.update(paper_table=ref["table"] if ref else "", paper_mean=ref["mean"] if ref else math.nan,
-                   paper_std=ref["std"] if ref else math.nan, paper_p=ref["p"] if ref else math.nan,
-                   paper_delta=(ref["mean"] - ref["regular"]) if ref and ref["regular"] is not None
+            row.update(paired_detail(rs, base, split))
+        ref = paper_reference(paper, cfg["task"], label, bool(cfg.get("pretrain")), cfg["model"], row["metric"],
+                              split=split, epochs=row["epochs"]) or {"reason": "the paper reports no such number"}
+        matched = "mean" in ref
+        row.update(paper_table=ref.get("table", ""), paper_note=ref["reason"],
+                   paper_mean=ref["mean"] if matched else math.nan,
+                   paper_std=ref["std"] if matched else math.nan, paper_p=ref["p"] if matched else math.nan,
+                   paper_delta=(ref["mean"] - ref["regular"]) if matched and ref["regular"] is not None
                    and not is_baseline(cfg) else math.nan,
-                   comparable=bool(ref) and cfg["model"] == ref["model"] and cfg.get("limit_train") is None
-                   and float(cfg.get("epochs", 0)) == PAPER_EPOCHS and "subset" not in ref["table"])
+                   comparable=matched and cfg["model"] == ref["model"] and cfg.get("limit_train") is None)
         rows.append(row)
     table = pd.DataFrame(rows)
     if table.empty:
@@ -94,16 +162,22 @@ def comparison_table(runs: list[Run], split: str, paper=None):
     table["p_holm"] = math.nan
     for _, idx in table.groupby("task").groups.items():  # one family of comparisons per task table
         table.loc[idx, "p_holm"] = stats.holm(table.loc[idx, "p"].tolist())
-    judged = []
+    judged, powers = [], []
     for _, r in table.iterrows():
-        if r["method"] == "regular":
+        pw = power_columns(r, r["paper_delta"]) if r["n_pairs"] else \
+            {"mde": math.nan, "seeds_for_paper": None, "rows_for_paper": None, "powered": None, "power": ""}
+        powers.append(pw)
+        if r["baseline"]:
             judged.append(("baseline", ""))
         elif r["n_pairs"] == 0 and math.isnan(r["delta"]):
             judged.append(("no baseline", "no regular arm with the same settings in this results tree"))
         elif math.isnan(r["paper_delta"]):
-            judged.append(("no paper claim", "the paper reports no such comparison"))
+            judged.append(("no paper claim", r["paper_note"] or "the paper reports no such comparison"))
         else:
-            judged.append(verdicts.claim_verdict(r["delta"], r["p_holm"], r["paper_delta"], n=int(r["n_pairs"])))
+            judged.append(verdicts.claim_verdict(r["delta"], r["p_holm"], r["paper_delta"], n=int(r["n_pairs"]),
+                                                 powered=pw["powered"], power_text=pw["power"]))
+    for key in ("mde", "seeds_for_paper", "rows_for_paper", "powered", "power"):
+        table[key] = [p[key] for p in powers]
     table["verdict"] = [v[0] for v in judged]
     table["verdict_reason"] = [v[1] for v in judged]
     return table
@@ -115,16 +189,21 @@ def presentable(table):
 
     from benchmark.analysis import stats
 
+    def opt_int(v) -> str:
+        return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{int(v)}"
+
     return pd.DataFrame({
         "task": table["task"], "model": table["model"].str.split("/").str[-1], "method": table["method"],
         "λ": table["lambda"].map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:g}"),
         "k": table["k"].map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{int(v)}"),
         "n": table["n"], "ours (%)": [stats.format_mean_std(m, s) for m, s in zip(table["mean"], table["std"])],
         "Δ vs regular": table["delta"].map(fmt_num), "p (paired, 1-tailed)": table["p"].map(fmt_p),
-        "p (Holm)": table["p_holm"].map(fmt_p),
+        "p (Holm)": table["p_holm"].map(fmt_p), "MDE": table["mde"].map(fmt_num),
         "paper (%)": [stats.format_mean_std(m, s) if not math.isnan(m) else "—"
                       for m, s in zip(table["paper_mean"], table["paper_std"])],
-        "paper Δ": table["paper_delta"].map(fmt_num), "paper source": table["paper_table"],
+        "paper Δ": table["paper_delta"].map(fmt_num),
+        "seeds for paper Δ": table["seeds_for_paper"].map(opt_int),
+        "paper source": [t or (f"— ({n})" if n else "—") for t, n in zip(table["paper_table"], table["paper_note"])],
         "verdict": table["verdict"],
     })
 

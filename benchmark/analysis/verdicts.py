@@ -12,20 +12,37 @@ VERDICT_RULE = (
     "A paper claim \"method B beats method A on this task\" is judged from our runs of both methods, "
     "paired by seed. It is REPRODUCED when our mean difference (B − A) has the same sign as the "
     "paper's and our one-tailed paired t-test in the paper's direction is significant after "
-    "Holm–Bonferroni correction over all claims in the report (adjusted p < alpha, alpha = 0.05 "
-    "unless stated). It is NOT REPRODUCED when, with at least 3 matched seeds, our mean difference is "
-    "zero or has the opposite sign to the paper's: the point estimate then contradicts the claim, "
-    "whether or not the reversal is itself significant. Otherwise it is "
-    "INCONCLUSIVE: fewer than 3 matched seeds, or our difference points the paper's way but is not "
-    "significant after correction. The size of the effect is not part of the verdict; our difference "
-    "is shown beside the paper's."
+    "Holm–Bonferroni correction within its family (adjusted p < alpha, alpha = 0.05 unless stated). The "
+    "family is the set of comparisons one experiment makes against one reference: the arms of one task's "
+    "table of a report against their regular baseline, or for the Table 3 ablation the variants of one "
+    "setting against cosine LLM-JEPA; the claims ledger takes each verdict from its report, so claims of "
+    "different experiments are not corrected against each other. It is NOT REPRODUCED when, with at least "
+    "3 matched seeds, our mean difference is zero or has the opposite sign to the paper's: the point "
+    "estimate then contradicts the claim, whether or not the reversal is itself significant. Otherwise it "
+    "is INCONCLUSIVE: fewer than 3 matched seeds, or our difference points the paper's way but is not "
+    "significant after correction. Every verdict states its power: the minimum detectable effect (MDE) of "
+    "our paired one-tailed t-test (alpha 0.05, power 0.8, from the observed spread of the paired "
+    "differences and our number of seeds). A \"not reproduced\" or \"inconclusive\" verdict is EFFECT "
+    "ABSENT when the MDE is at most the paper's own |B − A| (an effect of the paper's size would have been "
+    "detected), and TOO LITTLE DATA otherwise, with the seeds (and test rows) it would take. A paper number "
+    "is compared only when it measures the same thing: task, method, metric, the whole test split, and the "
+    "number of training epochs where the paper states it."
 )
 
 MIN_SEEDS = 3
 
 
+def _qualified(label: str, reason: str, powered: bool | None, power_text: str) -> tuple[str, str]:
+    """Say which kind of negative result it is: the effect is absent, or the data are too thin."""
+    if label == "reproduced" or powered is None:
+        return label, reason + (f"; {power_text}" if power_text and label == "reproduced" else "")
+    kind = "effect absent" if powered else "too little data"
+    return f"{label} ({kind})", f"{reason}; {power_text or 'no spread of paired differences to measure power'}"
+
+
 def claim_verdict(ours_diff_mean: float, ours_p_holm: float, paper_diff: float, alpha: float = 0.05,
-                  *, n: int | None = None, min_seeds: int = MIN_SEEDS) -> tuple[str, str]:
+                  *, n: int | None = None, min_seeds: int = MIN_SEEDS, powered: bool | None = None,
+                  power_text: str = "") -> tuple[str, str]:
     """Verdict on one paper claim, following :data:`VERDICT_RULE`.
 
     ``ours_diff_mean``: our mean paired difference B − A; ``ours_p_holm``: our Holm-adjusted one-tailed
@@ -33,8 +50,18 @@ def claim_verdict(ours_diff_mean: float, ours_p_holm: float, paper_diff: float, 
     ``paper_diff``: the paper's difference B − A (only its sign is used); ``n``: matched seeds behind
     our numbers (``TTest.n``). Pass ``n``: when it is None the seed count cannot be checked, and only a
     NaN p (which the t-test gives for n < 2) makes the result "inconclusive" for lack of seeds.
-    Returns ``(label, reason)``, label one of "reproduced", "not reproduced", "inconclusive".
+    Returns ``(label, reason)``, label one of "reproduced", "not reproduced", "inconclusive"; with
+    ``powered`` (from analysis/power.py) the two negative labels carry "(effect absent)" or "(too little
+    data)" and the reason ends with ``power_text``.
     """
+    label, reason = _claim_verdict(ours_diff_mean, ours_p_holm, paper_diff, alpha, n=n, min_seeds=min_seeds)
+    if label == "inconclusive" and n is not None and n < 2:
+        powered = False  # no spread, no power: too little data by definition
+    return _qualified(label, reason, powered, power_text)
+
+
+def _claim_verdict(ours_diff_mean: float, ours_p_holm: float, paper_diff: float, alpha: float,
+                   *, n: int | None, min_seeds: int) -> tuple[str, str]:
     d, p, pd_ = float(ours_diff_mean), float(ours_p_holm), float(paper_diff)
     if math.isnan(pd_) or pd_ == 0.0:
         return "inconclusive", "the paper's difference has no direction (zero or missing)"

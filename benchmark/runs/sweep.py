@@ -79,6 +79,7 @@ def parse_spec(d: dict, *, source: Path | None = None, results: str | Path | Non
             runs.append(RunSpec(TrainConfig.from_dict(settings), plan).check())
         except (ConfigError, UnknownNameError) as e:
             raise ConfigError(f"run with {where}: {e}") from None
+    _check_lambda_per_objective(fixed, grid, runs)
     ids = [r.run_id for r in runs]
     if len(set(ids)) != len(ids):
         raise ConfigError("two grid points give the same run (a grid value that changes nothing?)")
@@ -86,6 +87,22 @@ def parse_spec(d: dict, *, source: Path | None = None, results: str | Path | Non
     root = Path(results or d.get("results") or Path("results") / name)
     shown = tuple(dict.fromkeys([k for v in variants for k in v] + keys))
     return Sweep(name=name, results=root, runs=tuple(runs), grid_keys=shown, source=source)
+
+
+def _check_lambda_per_objective(fixed: dict, grid: dict, runs: list[RunSpec]) -> None:
+    """λ means something different for each objective (LLM-JEPA's is ~1, STP's ~0.02): a λ set for all runs
+    (fixed or grid) while variants switch between objectives with a term would silently give one of them
+    the other's λ. Such a spec must set lbd in each variant."""
+    from benchmark.training.objectives import get_objective
+
+    if "lbd" not in fixed and "lbd" not in grid:
+        return
+    with_term = sorted({r.train.objective for r in runs if get_objective(r.train.objective).term is not None})
+    if len(with_term) > 1:
+        defaults = ", ".join(f"{o} {get_objective(o).default_lbd:g}" for o in with_term)
+        where = "fixed" if "lbd" in fixed else "grid"
+        raise ConfigError(f"lbd is set in `{where}` for runs of the objectives {', '.join(with_term)}, whose λ scales "
+                          f"differ (defaults: {defaults}): set lbd in each variant instead")
 
 
 def load_spec(path: str | Path, results: str | Path | None = None) -> Sweep:

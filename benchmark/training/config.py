@@ -93,6 +93,10 @@ class TrainConfig:
                                "CPU: README, Installing on a GPU machine)")
     gradient_checkpointing: bool = option(False, "saves memory, same maths; the paper used it on GPUs")
     logging_steps: int = option(1, "optimizer steps between log lines", low=1, identity=False)
+    jepa_diagnostic_every: int = option(0, "every N optimizer steps log 1 - cos(Pred(Enc(Text)), Enc(Code)) "
+                                           "computed without gradient, for any objective (Fig. 3 right: "
+                                           "next-token training does not minimise it); 0 = off",
+                                        low=0, identity=False, since=2)
     save_model: bool = option(False, "write the fine-tuned model to RUN/model", identity=False)
     save_checkpoints: bool = option(False, "also keep the model of every evaluated epoch "
                                            "(epochs/epoch_k/model)", identity=False)
@@ -133,6 +137,13 @@ class TrainConfig:
         need(not self.pad_to_max_length or self.compute_mode == "reference",
              "pad_to_max_length applies to compute_mode=reference only")
         return self
+
+    def builds_views(self) -> bool:
+        """Whether examples carry their Text and Code views: the objective reads them, or the JEPA
+        diagnostic is logged."""
+        from benchmark.training.objectives import get_objective
+
+        return get_objective(self.objective).needs_views or self.jepa_diagnostic_every > 0
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

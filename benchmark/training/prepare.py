@@ -11,7 +11,6 @@ import torch
 
 from benchmark.training.config import TrainConfig
 from benchmark.training.models import PREDICTOR_TOKENS, apply_lora, load_model_and_tokenizer, resolve_model_source
-from benchmark.training.objectives import get_objective
 from benchmark.training.packing import Collator
 from benchmark.training.trainer import JepaTrainer
 from benchmark.training.views import ViewBuilder
@@ -32,7 +31,7 @@ class ListDataset(torch.utils.data.Dataset):
 def view_builder(cfg: TrainConfig, tok) -> ViewBuilder:
     return ViewBuilder(tok, predictors=cfg.predictors, front_pred=cfg.front_pred, reverse_pred=cfg.reverse_pred,
                        label_mode=cfg.label_mode, last_token=cfg.last_token, plain=cfg.plain,
-                       max_length=cfg.max_length, with_views=get_objective(cfg.objective).needs_views)
+                       max_length=cfg.max_length, with_views=cfg.builds_views())
 
 
 def _checkpointing_arguments(enabled: bool) -> dict:
@@ -81,7 +80,7 @@ def prepare(cfg: TrainConfig):
 def make_trainer(cfg: TrainConfig, model, tok, items: list[dict], output_dir: Path, progress: bool = True,
                  callbacks=()) -> JepaTrainer:
     collator = Collator(tok.pad_token_id, mode=cfg.compute_mode, padding_side=cfg.padding_side,
-                        with_views=get_objective(cfg.objective).needs_views,
+                        with_views=cfg.builds_views(),
                         pad_to=cfg.max_length if cfg.pad_to_max_length else None)
     return JepaTrainer(model=model, args=training_arguments(cfg, output_dir, progress), train_dataset=ListDataset(items),
                        data_collator=collator, processing_class=tok, run_config=cfg, pad_id=tok.pad_token_id,

@@ -20,6 +20,9 @@ from benchmark.training.objectives import get_objective
 from benchmark.training.step import loss_parts
 
 
+DIAGNOSTIC_KEY = "jepa_diagnostic"  # train_log key of the no-gradient JEPA term (config jepa_diagnostic_every)
+
+
 class JepaTrainer(Trainer):
     # compute_loss returns a loss already normalised over the accumulation window: Trainer must not
     # divide it again (the authors' code is scaled by grad_accum on the JEPA path only: README, Normalisation).
@@ -36,6 +39,7 @@ class JepaTrainer(Trainer):
         self._sums: dict[str, float] = {}
         self.tokens_processed = 0  # real tokens forwarded in training on this process (FLOPs, budgets)
         self.tokens_computed = 0  # the same with padding: what the hardware actually computed
+        self._diagnosed_step = -1  # the optimizer step whose JEPA diagnostic was last computed
 
     # ------------------------------------------------------------------ normalisation
     def get_batch_samples(self, epoch_iterator, num_batches, device):
@@ -56,10 +60,32 @@ class JepaTrainer(Trainer):
             return True
         return self._dropout_rng.random() < cfg.jepa_ratio  # random JEPA-loss dropout (paper §5.2)
 
+    def _diagnose(self, model, inputs) -> None:
+        """1 - cos(Pred(Enc(Text)), Enc(Code)) on this micro-batch, without gradient and in eval mode, so the
+        training step and every random draw are exactly as without it (tests/test_trainer.py)."""
+        cfg = self.run_config
+        every = cfg.jepa_diagnostic_every
+        step = self.state.global_step
+        if not every or not model.training or step % every or step == self._diagnosed_step \
+                or "source_index" not in inputs:
+            return
+        self._diagnosed_step = step
+        lm_head = self.accelerator.unwrap_model(model).get_output_embeddings()
+        model.eval()
+        try:
+            with torch.no_grad():
+                parts = loss_parts(model, lm_head, inputs, mode=cfg.compute_mode, objective="jepa", use_aux=True,
+                                   distance="cosine")
+        finally:
+            model.train()
+        self._sums["diag_sum"] = self._sums.get("diag_sum", 0.0) + float(parts.aux_sum)
+        self._sums["diag_count"] = self._sums.get("diag_count", 0) + parts.aux_count
+
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         cfg = self.run_config
+        self._diagnose(model, inputs)
         use_aux = self._aux_on()
-        if self.objective.needs_views and not use_aux and "source_index" in inputs:
+        if (not use_aux or not self.objective.needs_views) and "source_index" in inputs:  # views unused this step
             inputs = only_full_segments(inputs, cfg.compute_mode, cfg.padding_side, self.pad_id)
         lm_head = self.accelerator.unwrap_model(model).get_output_embeddings()
         parts = loss_parts(model, lm_head, inputs, mode=cfg.compute_mode, objective=cfg.objective,
@@ -96,6 +122,8 @@ class JepaTrainer(Trainer):
                 logs[self.objective.log_key] = s["aux_sum"] / s["aux_count"]
                 if "cos_sum" in s:
                     logs["cosine"] = s["cos_sum"] / s["aux_count"]
+            if s.get("diag_count"):
+                logs[DIAGNOSTIC_KEY] = s["diag_sum"] / s["diag_count"]
         super().log(logs, *args, **kwargs)
 
 
