@@ -69,3 +69,41 @@ def test_tube_spans_are_proper_and_deterministic():
         else:
             s, e = sp
             assert 0 <= s < e <= n and (s, e) != (0, n)
+
+
+def _authors_distribution(n: int) -> dict[tuple[int, int], float]:
+    """Exact P(s, e) of the STP authors' sampler (stp.py get_s_t, random_span): s uniform in [0, n); e uniform
+    in [s + 1, n], only e redrawn while e - s == n."""
+    probs = {}
+    for s in range(n):
+        ends = [e for e in range(s + 1, n + 1) if e - s < n]
+        for e in ends:
+            probs[(s, e)] = (1 / n) / len(ends)
+    return probs
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 30])
+def test_span_distribution_matches_the_authors(n):
+    """Counted draws match the authors' distribution (P(start = 0) = 1/n; the suite used to redraw both
+    ends, which gives 1/(n+1))."""
+    draws = 60_000 if n < 30 else 120_000
+    spans = draw_tube_spans([n] * draws, torch.Generator().manual_seed(7))
+    counts: dict[tuple[int, int], int] = {}
+    for sp in spans:
+        counts[sp] = counts.get(sp, 0) + 1
+    expected = _authors_distribution(n)
+    assert set(counts) <= set(expected)
+    for cell, p in expected.items():  # each cell within 5 binomial standard deviations
+        sd = (draws * p * (1 - p)) ** 0.5
+        assert abs(counts.get(cell, 0) - draws * p) <= 5 * sd + 1, (cell, counts.get(cell, 0), draws * p)
+    starts0 = sum(c for (s, _), c in counts.items() if s == 0) / draws
+    assert starts0 == pytest.approx(1 / n, abs=5 * (1 / n * (1 - 1 / n) / draws) ** 0.5)
+
+
+def test_each_process_draws_its_own_spans():
+    from benchmark.training.objectives import term_seed
+
+    assert [term_seed(82, r) for r in range(3)] == [82, 85, 88]  # the authors' seed + 3 * rank
+    a = draw_tube_spans([20] * 50, torch.Generator().manual_seed(term_seed(82, 0)))
+    b = draw_tube_spans([20] * 50, torch.Generator().manual_seed(term_seed(82, 1)))
+    assert a != b

@@ -51,23 +51,29 @@ def jepa_distance_sum(pred: torch.Tensor, target: torch.Tensor, distance: str, t
 
 
 def draw_tube_spans(lengths: list[int], generator: torch.Generator) -> list[tuple[int, int] | None]:
-    """Random sub-span [s, e) of each trajectory (STP `--linear=random_span`, stp.py `get_s_t`).
-
-    Uniform start in [0, n), uniform end in [s + 1, n], drawn again if the span covers everything.
-    Trajectories shorter than 2 tokens have no proper sub-span: None.
+    """Random sub-span [s, e) of each trajectory, drawn as the STP authors draw it (galilai-group/llm-jepa
+    stp.py, `get_s_t` with `--linear=random_span`): a uniform start in [0, n), then a uniform end in
+    [s + 1, n], only the end drawn again while the span covers the whole trajectory. So P(s) = 1/n and, for
+    s = 0, the end is uniform over [1, n - 1]. Trajectories shorter than 2 tokens have no proper sub-span: None.
     """
     spans = []
     for n in lengths:
         if n < 2:
             spans.append(None)
             continue
+        s = int(torch.randint(0, n, (), generator=generator))
         while True:
-            s = int(torch.randint(0, n, (), generator=generator))
             e = int(torch.randint(s + 1, n + 1, (), generator=generator))
-            if not (s == 0 and e == n):
+            if e - s < n:
                 break
         spans.append((s, e))
     return spans
+
+
+def term_seed(seed: int, process_index: int) -> int:
+    """The seed of a process's term generator: the STP authors' seed + 3 * rank, so that the processes of a
+    data-parallel run draw different spans (stp.py `RepresentationTrainer.__init__`)."""
+    return seed + 3 * process_index
 
 
 def _displacement(h: torch.Tensor, pieces: list[tuple[int, int]], a: int, b: int) -> torch.Tensor:

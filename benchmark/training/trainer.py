@@ -16,7 +16,7 @@ from transformers import Trainer, TrainerCallback
 
 from benchmark.training.config import TrainConfig
 from benchmark.training.packing import IGNORE, only_full_segments
-from benchmark.training.objectives import get_objective
+from benchmark.training.objectives import get_objective, term_seed
 from benchmark.training.step import loss_parts
 
 
@@ -34,7 +34,8 @@ class JepaTrainer(Trainer):
         self.objective = get_objective(run_config.objective)
         self.pad_id = pad_id
         self._dropout_rng = random.Random(run_config.seed)  # loss-dropout draws, one per micro-batch
-        self._term_generator = torch.Generator().manual_seed(run_config.seed)  # the term's draws (STP spans)
+        # the term's draws (STP spans), one stream per process as the STP authors seed them
+        self._term_generator = torch.Generator().manual_seed(term_seed(run_config.seed, self.args.process_index))
         self._window = None  # (labelled tokens, examples) of the current accumulation window
         self._sums: dict[str, float] = {}
         self.tokens_processed = 0  # real tokens forwarded in training on this process (FLOPs, budgets)
