@@ -60,13 +60,14 @@ def _target(run, model, task, data_dir, val_fraction, plain, out) -> dict:
         if not (run / store.MODEL).is_dir():
             raise ConfigError(f"run {run} saved no model: train with --save-model to evaluate it later")
         return {"model": str(run / store.MODEL), "task": cfg["task"], "data_dir": data_dir or cfg.get("data_dir"),
+                "base": {"base": cfg["model"], "pretrain": bool(cfg.get("pretrain")), "seed": cfg.get("seed", 0)},
                 "plain": cfg.get("plain", False) if plain is None else plain,
                 "val_fraction": cfg.get("val_fraction", 0.0) if val_fraction is None else val_fraction,
                 "out": Path(out) if out else run / "eval", "run": str(run)}
     if not (model and task):
         raise ConfigError("evaluate needs --run DIR, or --model NAME with --task TASK")
     safe = model.strip("/").replace("/", "--")
-    return {"model": model, "task": task, "data_dir": data_dir, "plain": bool(plain),
+    return {"model": model, "task": task, "data_dir": data_dir, "plain": bool(plain), "base": {},
             "val_fraction": val_fraction or 0.0, "out": Path(out) if out else Path("runs") / "eval" / safe / task,
             "run": None}
 
@@ -95,7 +96,7 @@ def evaluate(*, run: str | Path | None = None, model: str | None = None, task: s
         the_task.check_context(exs, plan.scoring_context())  # e.g. every Spider database present
     store.check_creatable(t["out"], overwrite=True, what="evaluation folder")
     resolve_model_source(t["model"])
-    loaded, tok = load_for_evaluation(t["model"], plain=t["plain"])
+    loaded, tok = load_for_evaluation(t["model"], plain=t["plain"], **t["base"])
     done = {}
     for split, exs in examples.items():
         where = t["out"] / split

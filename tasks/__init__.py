@@ -56,9 +56,13 @@ def load_split(task: Task, split: str, data_dir=None, limit: int | None = None,
         hint = " (pass --val-fraction to carve one from train)" if split == "val" and "train" in task.files else ""
         raise UnknownNameError(f"task {task.name!r} has no split {split!r}{hint}; it has "
                                f"{', '.join(splits(task, val_fraction))}")
+    path = resolve_data_dir(data_dir) / task.files["train" if split == "val" else split]
+    if not path.is_file():
+        raise DataError(f"data file {path} not found: fetch it with `jepa-bench data fetch --tasks {task.name}`, or "
+                        f"point --data-dir (or ${DATA_DIR_ENV}) at the folder holding the upstream JSONL files")
     if split in ("train", "val") and val_fraction > 0:
-        rows = read_jsonl(resolve_data_dir(data_dir) / task.files["train"])
+        rows = read_jsonl(path)
         train_idx, val_idx = carve_validation(len(rows), val_fraction)
         picked = [rows[i] for i in (train_idx if split == "train" else val_idx)]
         return picked[:limit] if limit is not None else picked
-    return read_jsonl(resolve_data_dir(data_dir) / task.files[split], limit=limit)
+    return read_jsonl(path, limit=limit)

@@ -76,8 +76,13 @@ def read_jsonl(path: str | os.PathLike, limit: int | None = None) -> list[Exampl
             f"data file {path} not found: point --data-dir (or ${DATA_DIR_ENV}) at the folder holding the upstream JSONL files"
         )
     examples: list[Example] = []
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, start=1):
+    with path.open("rb") as f:  # bytes: a line that is not UTF-8 is named, not a UnicodeDecodeError
+        for lineno, raw in enumerate(f, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise DataError(f"{path}:{lineno}: not UTF-8 text (byte {e.start} of the line); the upstream files "
+                                "are UTF-8: fetch them again with `jepa-bench data fetch`") from None
             if not line.strip():
                 continue
             examples.append(parse_line(line, f"{path}:{lineno}"))

@@ -230,7 +230,7 @@ def test_default_exports_every_scored_task_whose_file_is_present(data_dir, tmp_p
 
 def test_missing_data_file_is_one_error_and_nothing_is_written(data_dir, tmp_path):
     out = tmp_path / "lm"
-    with pytest.raises(DataError, match=r"gsm8k_test\.jsonl not found: point --data-dir"):
+    with pytest.raises(DataError, match=r"gsm8k_test\.jsonl not found: fetch it with `jepa-bench data fetch --tasks gsm8k`"):
         export_lm_eval(out, ["synth", "gsm8k"], data_dir=data_dir)
     with pytest.raises(DataError, match="no scored task has its 'test' file"):
         export_lm_eval(out, data_dir=tmp_path / "empty")

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmark import store
-from benchmark.training.objectives import log_keys
+from benchmark.training.objectives import DIAGNOSTIC_KEY, log_keys
 
 ACCURACY_TOLERANCE = 1e-9  # accuracies are counts over a fixed n: any difference is real
 LOSS_TOLERANCE = 1e-4  # relative; logged losses are sums of float32 terms (order of summation may vary)
-LOSS_KEYS = ("loss", "lm_loss", "cosine")  # plus every objective's own term (objectives.log_keys())
+LOSS_KEYS = ("loss", "lm_loss", "cosine", DIAGNOSTIC_KEY)  # plus every objective's own term (log_keys())
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmark.analysis.runs import Run, method_label, uses_predictors
-from benchmark.training.objectives import log_keys
+from benchmark.training.objectives import DIAGNOSTIC_KEY, log_keys
 
 
 def _figure(ncols: int = 1, width: float = 5.5):
@@ -70,6 +70,8 @@ def plot_losses(runs: list[Run], task: str, out: Path) -> list[Path]:
         if not steps:
             continue
         aux = [(key, aux_ax, "-" if i == 0 else "--") for i, key in enumerate(log_keys())]
+        # the JEPA term measured without gradient (any objective; Fig. 3 right: flat under next-token training)
+        aux.append((DIAGNOSTIC_KEY, aux_ax, "-."))
         for key, ax, style in [("lm_loss", lm_ax, "-"), *aux, ("cosine", aux_ax, ":")]:
             series = [{r["step"]: r[key] for r in log if key in r} for log in logs]
             if not any(series):
@@ -77,7 +79,7 @@ def plot_losses(runs: list[Run], task: str, out: Path) -> list[Path]:
             mean = [np.nanmean([s.get(st, np.nan) for s in series]) for st in steps]
             ax.plot(steps, mean, style, label=f"{label} {key}" if ax is aux_ax else label)
     lm_ax.set(xlabel="optimizer step", ylabel="LM loss (token CE)", title=f"{task}: LM loss")
-    aux_ax.set(xlabel="optimizer step", ylabel="value", title="JEPA / STP loss and cosine")
+    aux_ax.set(xlabel="optimizer step", ylabel="value", title="JEPA / STP term, cosine, JEPA diagnostic")
     for ax in (lm_ax, aux_ax):
         ax.grid(alpha=0.3)
         if ax.get_legend_handles_labels()[0]:

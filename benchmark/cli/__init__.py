@@ -10,11 +10,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from benchmark.cli import check, data, demo, evaluate, export, migrate, predictions, report, represent, select, \
-    sweep, tasks, train
+from benchmark.cli import check, claims, data, demo, evaluate, export, migrate, predictions, report, represent, \
+    select, sweep, tasks, train
 
-COMMANDS = (train, evaluate, sweep, report, select, check, represent, tasks, data, export, predictions, migrate,
-            demo)
+COMMANDS = (train, evaluate, sweep, report, claims, select, check, represent, tasks, data, export, predictions,
+            migrate, demo)
 EPILOG = """start here:
   jepa-bench demo                 the main job on the embedded SmolLM2 (about 10 minutes on 2 CPU cores)
   jepa-bench tasks                the tasks and whether their data is present
@@ -33,8 +33,15 @@ def version() -> str:
         return benchmark.__version__
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with its refusals in one line (usage stays one `--help` away), exit code 2 as before."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="jepa-bench", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    p = Parser(prog="jepa-bench", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
                                 description="Reproducibility suite for LLM-JEPA (arXiv 2509.14252) and Semantic "
                                             "Tube Prediction (arXiv 2602.22617).")
     p.add_argument("--version", action="version", version=f"%(prog)s {version()}")
@@ -51,12 +58,13 @@ def expected_errors() -> tuple[type[BaseException], ...]:
     from benchmark.store import StoreError
     from benchmark.training.models import ModelError
     from benchmark.training.options import ConfigError
+    from benchmark.training.trainer import TrainingDiverged
     from benchmark.training.views import TemplateError
     from tasks import DataError, UnknownNameError
     from tasks.base import ScoringSetupError
 
     return (ConfigError, UnknownNameError, DataError, ModelError, TemplateError, FileExistsError,
-            ScoringSetupError, StoreError, ReportError, FetchError)
+            ScoringSetupError, StoreError, ReportError, FetchError, TrainingDiverged)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -53,7 +53,9 @@ def represent(results: str | Path, *, n_examples: int, with_tsne: bool = False, 
         examples = load_split(get_task(task), "test", first_cfg.get("data_dir"), n_examples)
         plain = first_cfg.get("plain", False)
         models = {"base": load_for_evaluation(first_cfg["model"], plain=plain)}
-        models.update({label: load_for_evaluation(str(folder), plain=plain) for label, (_, _, folder) in runs.items()})
+        models.update({label: load_for_evaluation(str(folder), plain=plain, base=cfg["model"],
+                                                  pretrain=bool(cfg.get("pretrain")), seed=cfg["seed"])
+                       for label, (_, cfg, folder) in runs.items()})
         log(f"{task}: {', '.join(models)} on {len(examples)} test examples")
         result = analyse(models, examples, with_tsne=with_tsne, plain=plain, progress=progress)
         result.update(task=task, runs={label: run_id for label, (run_id, _, _) in runs.items()},

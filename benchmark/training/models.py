@@ -221,8 +221,14 @@ def apply_lora(model, *, rank: int, dropout: float, trainable_token_ids: list[in
     return get_peft_model(model, cfg)
 
 
-def load_for_evaluation(name: str, *, plain: bool = False):
-    """(model, tokenizer) of a model name or a saved run's model folder; a LoRA adapter is merged."""
+def load_for_evaluation(name: str, *, plain: bool = False, base: str | None = None, pretrain: bool = False,
+                        seed: int = 0):
+    """(model, tokenizer) of a model name or a saved model folder; a LoRA adapter is merged into its base.
+
+    A saved run knows its base better than the adapter file does: `base`, `pretrain` and `seed` rebuild the
+    exact base the run trained from (a randomly initialised base is drawn again from the run's seed; the
+    adapter of an embedded or random model names no loadable base at all).
+    """
     folder = Path(name)
     adapter = folder / "adapter_config.json"
     if not adapter.is_file():
@@ -232,9 +238,12 @@ def load_for_evaluation(name: str, *, plain: bool = False):
     from peft import PeftModel
     from transformers import AutoTokenizer
 
-    base_name = json.loads(adapter.read_text()).get("base_model_name_or_path") or ""
-    base, _ = load_model_and_tokenizer(base_name, plain=plain)
+    base_name = base or json.loads(adapter.read_text()).get("base_model_name_or_path") or ""
+    if not base_name:
+        raise ModelError(f"{folder} is a LoRA adapter that names no base model: evaluate it through its run "
+                         "(`jepa-bench evaluate --run RUN`), whose config names the base")
+    model, _ = load_model_and_tokenizer(base_name, pretrain=pretrain, seed=seed, plain=plain)
     tok = AutoTokenizer.from_pretrained(folder)  # the run's tokenizer already holds the added tokens
-    if base.get_input_embeddings().weight.shape[0] != len(tok):
-        base.resize_token_embeddings(len(tok))
-    return PeftModel.from_pretrained(base, folder).merge_and_unload(), tok
+    if model.get_input_embeddings().weight.shape[0] != len(tok):
+        model.resize_token_embeddings(len(tok))
+    return PeftModel.from_pretrained(model, folder).merge_and_unload(), tok

@@ -23,6 +23,7 @@ from tasks.base import UnknownNameError, did_you_mean
 
 DISTANCES = ("cosine", "l2", "mse", "infonce")  # the JEPA distances of Table 3
 BASELINE = "regular"  # the objective every other one is compared with (the paper's L_LLM)
+DIAGNOSTIC_KEY = "jepa_diagnostic"  # train_log key of the JEPA term measured without gradient (any objective)
 
 
 def jepa_distance_sum(pred: torch.Tensor, target: torch.Tensor, distance: str, temperature: float = 0.07):

@@ -8,6 +8,7 @@ Trainer does for regular fine-tuning), the extra term by the examples of the win
 from __future__ import annotations
 
 import json
+import math
 import random
 from pathlib import Path
 
@@ -16,11 +17,12 @@ from transformers import Trainer, TrainerCallback
 
 from benchmark.training.config import TrainConfig
 from benchmark.training.packing import IGNORE, only_full_segments
-from benchmark.training.objectives import get_objective, term_seed
+from benchmark.training.objectives import DIAGNOSTIC_KEY, get_objective, term_seed
 from benchmark.training.step import loss_parts
 
 
-DIAGNOSTIC_KEY = "jepa_diagnostic"  # train_log key of the no-gradient JEPA term (config jepa_diagnostic_every)
+class TrainingDiverged(RuntimeError):
+    """The loss or the gradient norm became NaN or infinite; the message names the step and what to change."""
 
 
 class JepaTrainer(Trainer):
@@ -98,6 +100,11 @@ class JepaTrainer(Trainer):
             loss = loss + cfg.lbd * parts.aux_sum / examples
         if self.args.world_size > 1:  # DDP averages gradients over processes; the counts were global
             loss = loss * self.args.world_size
+        if model.training and not bool(torch.isfinite(loss.detach()).all()):
+            term = "" if parts.aux_sum is None else f", {self.objective.log_key} sum {float(parts.aux_sum):.4g}"
+            raise TrainingDiverged(f"the training loss became {float(loss.detach())} at optimizer step "
+                                   f"{self.state.global_step + 1} (LM sum {float(parts.lm_sum.detach()):.4g}{term}): "
+                                   "lower lr or lbd, or use fp32; nothing was published")
         self._record(parts)
         if model.training and "num_tokens" in inputs:
             self.tokens_processed += int(inputs["num_tokens"])
@@ -116,6 +123,10 @@ class JepaTrainer(Trainer):
             s["cos_sum"] = s.get("cos_sum", 0.0) + float(parts.cos_sum.detach())
 
     def log(self, logs: dict, *args, **kwargs) -> None:
+        norm = logs.get("grad_norm")
+        if norm is not None and not math.isfinite(float(norm)):
+            raise TrainingDiverged(f"the gradient norm became {norm} at optimizer step {self.state.global_step}: "
+                                   "lower lr or lbd, or use fp32; nothing was published")
         s, self._sums = self._sums, {}
         if "loss" in logs and s.get("lm_count"):
             logs["lm_loss"] = s["lm_sum"] / s["lm_count"]  # mean token CE since the last log

@@ -1,0 +1,247 @@
+"""`jepa-bench claims`: the claims ledger. Every claim of the paper, what the paper shows for it, the specs that
+test it at paper scale and at CPU scale, and what our committed runs say, with the power of each verdict.
+
+The claims are data (reports/paper/claims.yaml); the numbers come only from committed results trees, through
+the same comparison tables the reports build (analysis/tables.py, analysis/ablation.py), so a verdict in the
+ledger is the verdict of its report: the same test, the same Holm family (one experiment's comparisons
+against one reference), the same power statement.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from benchmark.analysis.runs import ReportError, fmt_num, fmt_p
+
+CLAIMS_FILE = Path(__file__).resolve().parents[2] / "reports" / "paper" / "claims.yaml"
+CLAIM_KEYS = ("id", "title", "claim", "source", "paper", "paper_version", "evidence", "paper_effect", "paper_spec",
+              "cpu_spec", "comparisons", "no_run", "note")
+COMPARISON_KEYS = ("results", "task", "method", "versus", "lbd", "predictors", "split", "note")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    results: str  # a committed results tree
+    task: str
+    method: str  # the treatment's method label (jepa, stp, jepa-l2, ...)
+    versus: str = "regular"  # regular (the comparison table) or cosine (the Table 3 ablation)
+    lbd: float | None = None  # pick one arm when the tree holds several
+    predictors: int | None = None
+    split: str = "test"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    title: str
+    claim: str  # the paper's words
+    source: str  # table / figure
+    paper: str  # the paper's evidence, numbers as printed
+    paper_version: str
+    evidence: str  # main text / appendix, second-hand / uncertain
+    paper_effect: float | None = None  # the paper's headline difference, percentage points
+    paper_spec: tuple[str, ...] = ()
+    cpu_spec: tuple[str, ...] = ()
+    comparisons: tuple[Comparison, ...] = ()
+    no_run: str = ""  # why there are no runs (yet), when there are none
+    note: str = ""
+
+
+@dataclass
+class Judged:
+    """One comparison's row from its report's table."""
+
+    comparison: Comparison
+    row: dict = field(default_factory=dict)
+    problem: str = ""
+
+
+def _tuple(value) -> tuple:
+    if value is None:
+        return ()
+    return tuple(value) if isinstance(value, list) else (value,)
+
+
+def load_claims(path: str | Path = CLAIMS_FILE) -> list[Claim]:
+    """The ledger's data, every key checked (unknown keys fail with the file and the claim named)."""
+    from benchmark.training.options import ConfigError
+    from tasks.base import did_you_mean
+
+    d = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    claims = []
+    for i, c in enumerate(d.get("claims", [])):
+        where = f"{path}: claim {c.get('id', i)!r}"
+        bad = sorted(set(c) - set(CLAIM_KEYS))
+        if bad:
+            raise ConfigError(f"{where}: " + "; ".join(did_you_mean("claim key", b, list(CLAIM_KEYS)) for b in bad))
+        comps = []
+        for comp in c.get("comparisons") or []:
+            bad = sorted(set(comp) - set(COMPARISON_KEYS))
+            if bad:
+                raise ConfigError(f"{where}: " + "; ".join(did_you_mean("comparison key", b, list(COMPARISON_KEYS))
+                                                          for b in bad))
+            comps.append(Comparison(**comp))
+        if not comps and not c.get("no_run"):
+            raise ConfigError(f"{where}: a claim without comparisons must say why (no_run)")
+        claims.append(Claim(**{**c, "paper_spec": _tuple(c.get("paper_spec")), "cpu_spec": _tuple(c.get("cpu_spec")),
+                               "comparisons": tuple(comps), "no_run": c.get("no_run") or "",
+                               "note": c.get("note") or ""}))
+    ids = [c.id for c in claims]
+    if len(set(ids)) != len(ids):
+        raise ConfigError(f"{path}: a claim id appears twice")
+    return claims
+
+
+def _tables(results: Path, split: str, cache: dict):
+    """(comparison table, ablation table) of a results tree, built once."""
+    from benchmark.analysis.ablation import ablation_table
+    from benchmark.analysis.paper import load_paper_numbers
+    from benchmark.analysis.runs import load_runs
+    from benchmark.analysis.tables import comparison_table
+
+    key = (str(results), split)
+    if key not in cache:
+        runs = load_runs(results, log=lambda *a: None)
+        paper = load_paper_numbers()
+        cache[key] = (comparison_table(runs, split, paper), ablation_table(runs, split, paper))
+    return cache[key]
+
+
+def judge(comp: Comparison, root: Path, cache: dict) -> Judged:
+    results = root / comp.results
+    if not results.is_dir():
+        return Judged(comp, problem=f"results tree {comp.results} is not committed")
+    try:
+        main, ablation = _tables(results, comp.split, cache)
+    except ReportError as e:
+        return Judged(comp, problem=str(e))
+    table = main if comp.versus == "regular" else ablation
+    if table.empty:
+        return Judged(comp, problem=f"{comp.results} has no {comp.versus} comparison")
+    rows = table[(table["task"] == comp.task) & (table["method"] == comp.method)]
+    if comp.lbd is not None:
+        rows = rows[rows["lambda"] == comp.lbd]
+    if comp.predictors is not None:
+        rows = rows[rows["k"] == comp.predictors]
+    if len(rows) != 1:
+        return Judged(comp, problem=f"{len(rows)} arms of {comp.method} on {comp.task} in {comp.results}: name lbd/predictors")
+    return Judged(comp, row=rows.iloc[0].to_dict())
+
+
+def claim_status(claim: Claim, judged: list[Judged]) -> str:
+    """One label per claim: the verdicts of its comparisons, or why it has none."""
+    if not claim.comparisons:
+        return "no runs"
+    labels = [j.row.get("verdict", "") if not j.problem else "no result" for j in judged]
+    verdicts = [v for v in labels if v.startswith(("reproduced", "not reproduced", "inconclusive"))]
+    if not verdicts:
+        return "runs, no verdict"
+    if len(set(verdicts)) == 1:
+        return verdicts[0]
+    counts = {}
+    for v in verdicts:
+        counts[v] = counts.get(v, 0) + 1
+    return "; ".join(f"{n}× {v}" for v, n in counts.items())
+
+
+def _ours(j: Judged) -> str:
+    r = j.row
+    if j.problem:
+        return f"— ({j.problem})"
+    ref = "cosine" if j.comparison.versus == "cosine" else "regular"
+    return (f"{r['method']} on {r['task']}: Δ vs {ref} {fmt_num(r['delta'])} points over {int(r['n_pairs'])} seeds "
+            f"(p {fmt_p(r['p'])}, Holm {fmt_p(r.get('p_holm', math.nan))}), MDE {fmt_num(r.get('mde', math.nan))}")
+
+
+def rows_for_csv(claims: list[Claim], judged: dict[str, list[Judged]]) -> list[dict]:
+    out = []
+    for c in claims:
+        base = {"id": c.id, "title": c.title, "source": c.source, "evidence": c.evidence,
+                "paper_version": c.paper_version, "paper_effect": c.paper_effect,
+                "paper_spec": " ".join(c.paper_spec), "cpu_spec": " ".join(c.cpu_spec),
+                "status": claim_status(c, judged[c.id])}
+        if not c.comparisons:
+            out.append({**base, "why_no_run": c.no_run})
+            continue
+        for j in judged[c.id]:
+            r = j.row
+            out.append({**base, "results": j.comparison.results, "task": j.comparison.task,
+                        "method": j.comparison.method, "versus": j.comparison.versus,
+                        "delta": r.get("delta"), "n_seeds": r.get("n_pairs"), "p": r.get("p"),
+                        "p_holm": r.get("p_holm"), "mde": r.get("mde"), "paper_delta_matched": r.get("paper_delta"),
+                        "verdict": r.get("verdict", ""), "reason": r.get("verdict_reason", j.problem),
+                        "power": r.get("power", "")})
+    return out
+
+
+def render(claims: list[Claim], judged: dict[str, list[Judged]]) -> str:
+    from benchmark.analysis.verdicts import VERDICT_RULE
+
+    with_runs = sum(bool(c.comparisons) for c in claims)
+    with_verdict = sum(claim_status(c, judged[c.id]).startswith(("reproduced", "not reproduced", "inconclusive"))
+                       for c in claims)
+    lines = ["# Claims ledger: LLM-JEPA (arXiv 2509.14252 v2) and Semantic Tube Prediction (arXiv 2602.22617)", "",
+             "Built by `jepa-bench claims` from `reports/paper/claims.yaml` and the committed results trees; every "
+             "verdict is the one its report draws (same test, Holm family and power). "
+             f"{len(claims)} claims: {with_runs} with runs of ours, {with_verdict} with a verdict. "
+             "Our runs are CPU-scale (a 135M or 16M model, a few hundred training rows, three to five seeds): a "
+             "verdict is about the claim at that scale, and says whether an effect of the paper's size would have "
+             "been visible.", "",
+             "| claim | paper (source) | paper-scale spec | CPU-scale spec | ours | verdict |", "|---|---|---|---|---|---|"]
+    for c in claims:
+        status = claim_status(c, judged[c.id])
+        ours = "; ".join(_ours(j) for j in judged[c.id]) if c.comparisons else f"— ({c.no_run})"
+        effect = "" if c.paper_effect is None else f", Δ {c.paper_effect:+g}"
+        lines.append(f"| **{c.title}** | {c.source}{effect} ({c.evidence}) | {', '.join(f'`{s}`' for s in c.paper_spec) or '—'} "
+                     f"| {', '.join(f'`{s}`' for s in c.cpu_spec) or '—'} | {ours} | **{status}** |")
+    lines += ["", "## Rule", "", VERDICT_RULE, "",
+              "Holm family: the comparisons of one experiment (one results tree's task table, or one setting's "
+              "Table 3 variants), chosen because each experiment answers its own claim; claims of different "
+              "experiments are not corrected against each other. The minimum detectable effect (MDE) is at "
+              "α = 0.05 per comparison, before correction.", "", "## Claims", ""]
+    for c in claims:
+        lines += [f"### {c.title} (`{c.id}`)", "", f"> {c.claim}", "",
+                  f"* paper: {c.paper} [{c.source}; {c.paper_version}; {c.evidence}]"]
+        if c.paper_spec:
+            lines.append(f"* paper-scale spec: {', '.join(f'`{s}`' for s in c.paper_spec)}")
+        if c.cpu_spec:
+            lines.append(f"* CPU-scale spec: {', '.join(f'`{s}`' for s in c.cpu_spec)}")
+        if not c.comparisons:
+            lines.append(f"* no runs of ours: {c.no_run}")
+        for j in judged[c.id]:
+            if j.problem:
+                lines.append(f"* `{j.comparison.results}`: {j.problem}")
+                continue
+            r = j.row
+            src = r.get("paper_table") or r.get("paper_note") or ""
+            lines += [f"* `{j.comparison.results}`: {_ours(j)}; paper cell: {src or '—'}",
+                      f"  * **{r['verdict']}**: {r['verdict_reason']}"]
+            if j.comparison.note:
+                lines.append(f"  * {j.comparison.note}")
+        if c.note:
+            lines.append(f"* note: {c.note}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def build_ledger(out_dir: str | Path = "reports", *, claims_file: str | Path = CLAIMS_FILE,
+                 root: str | Path = ".") -> Path:
+    """Write OUT/claims.md and OUT/claims.csv; returns the markdown path."""
+    import pandas as pd
+
+    from benchmark import store
+
+    claims = load_claims(claims_file)
+    root = Path(root)
+    cache: dict = {}
+    judged = {c.id: [judge(comp, root, cache) for comp in c.comparisons] for c in claims}
+    out_dir = Path(out_dir)
+    store.check_writable(out_dir)
+    md = out_dir / "claims.md"
+    md.write_text(render(claims, judged) + "\n", encoding="utf-8")
+    pd.DataFrame(rows_for_csv(claims, judged)).to_csv(out_dir / "claims.csv", index=False)
+    return md

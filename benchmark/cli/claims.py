@@ -1,0 +1,21 @@
+"""`jepa-bench claims`: render the claims ledger (reports/claims.md and .csv) from the committed results."""
+from __future__ import annotations
+
+HELP = "the claims ledger: every claim of the paper, its specs, our verdict and its power"
+
+
+def register(sub) -> None:
+    c = sub.add_parser("claims", help=HELP, description=HELP + ". Reads reports/paper/claims.yaml and the results "
+                       "trees it names (relative to --root).")
+    c.add_argument("--out", default="reports", help="folder for claims.md and claims.csv (default: reports)")
+    c.add_argument("--root", default=".", help="the folder the results trees are named from (default: .)")
+    c.add_argument("--claims", default=None, help="the claims data file (default: reports/paper/claims.yaml)")
+    c.set_defaults(handler=run)
+
+
+def run(ns) -> int:
+    from benchmark.analysis.claims import CLAIMS_FILE, build_ledger
+
+    path = build_ledger(ns.out, claims_file=ns.claims or CLAIMS_FILE, root=ns.root)
+    print(f"claims ledger written to {path}")
+    return 0

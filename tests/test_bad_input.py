@@ -1,0 +1,168 @@
+"""Bad input, class by class (issue: bad input never reaches a traceback or a NaN run): each is one line on
+stderr, exit code 2, nothing written, and checked before any model loads (loading is made to fail here, so
+a check that comes too late shows up as a failure, not as a slow pass)."""
+import json
+
+import pytest
+
+from benchmark.cli import main
+from conftest import write_jsonl
+
+TRAIN = ["train", "--model", "tiny-random-llama", "--task", "synth", "--epochs", "1", "--batch-size", "2",
+         "--grad-accum", "1", "--no-progress"]
+
+
+@pytest.fixture
+def no_model(monkeypatch):
+    """Any model load is an error: every check must come before it."""
+    import benchmark.training.models as models
+
+    def refuse(*a, **k):
+        raise AssertionError("a model was loaded before the input was checked")
+
+    monkeypatch.setattr(models, "load_model_and_tokenizer", refuse)
+
+
+def one_line_exit_2(argv, capsys, *needles):
+    try:
+        rc = main(argv)
+    except SystemExit as e:  # argparse's own refusals (a value it can type itself) are exit 2 as well
+        rc = e.code
+    err = capsys.readouterr().err.strip()
+    assert rc == 2, err
+    if needles:
+        assert len(err.splitlines()) == 1, err
+        for n in needles:
+            assert n in err, err
+    return err
+
+
+def nothing_under(path) -> bool:
+    return not path.exists() or not any(path.iterdir())
+
+
+# ----------------------------------------------------------------------------- 1. non-finite numbers
+@pytest.mark.parametrize("args, needle", [
+    (["--lbd", "inf"], "lbd must be a finite number"), (["--lr", "nan"], "lr must be a finite number"),
+    (["--epochs", "inf"], "epochs must be a finite number"), (["--gamma=-inf"], "gamma must be a finite"),
+    (["--jepa-ratio", "nan"], "jepa_ratio must be a finite"), (["--lr", "1e9"], "lr must be <= 10"),
+    (["--max-grad-norm=-1"], "max_grad_norm must be >= 0"), (["--epochs", "two"], "invalid float value"),
+])
+def test_non_finite_and_absurd_numbers(args, needle, data_dir, tmp_path, capsys, no_model):
+    one_line_exit_2(TRAIN + ["--data-dir", str(data_dir), "--out", str(tmp_path / "run"), *args], capsys, needle)
+    assert nothing_under(tmp_path / "run") and not (tmp_path / "run.partial").exists()
+
+
+@pytest.mark.parametrize("grid, needle", [({"lbd": [float("inf")]}, "lbd must be a finite"),
+                                          ({"lr": ["2e-5", "abc"]}, "lr must be a number"),
+                                          ({"bf16": ["no"]}, "bf16 must be true or false"),
+                                          ({"epochs": [float("nan")]}, "epochs must be a finite")])
+def test_sweep_specs_go_through_the_same_checks(grid, needle, data_dir, tmp_path, capsys):
+    import yaml
+
+    spec = tmp_path / "s.yaml"
+    spec.write_text(yaml.safe_dump({"fixed": {"model": "tiny-random-llama", "task": "synth",
+                                              "data_dir": str(data_dir)}, "grid": grid}))
+    one_line_exit_2(["sweep", "plan", str(spec)], capsys, needle, str(spec))
+
+
+def test_a_diverging_run_stops_naming_the_step_and_publishes_nothing(data_dir, tmp_path, capsys, monkeypatch):
+    import benchmark.training.objectives as objectives
+
+    real = objectives.jepa_distance_sum
+    monkeypatch.setattr(objectives, "jepa_distance_sum",
+                        lambda p, t, d, temp: (real(p, t, d, temp)[0] * float("nan"), real(p, t, d, temp)[1]))
+    err = one_line_exit_2(TRAIN + ["--objective", "jepa", "--data-dir", str(data_dir), "--out", str(tmp_path / "run")],
+                          capsys, "optimizer step 1", "nothing was published")
+    assert "nan" in err and not (tmp_path / "run").exists() and not (tmp_path / "run.partial").exists()
+
+
+# ----------------------------------------------------------------------------- 2. values that mean nothing
+@pytest.mark.parametrize("args, needle", [
+    (["--limit", "0"], "limit must be >= 1"), (["--limit", "-5"], "limit must be >= 1"),
+    (["--dfa-timeout", "-1"], "dfa_timeout must be > 0"), (["--sql-timeout", "0"], "sql_timeout must be > 0"),
+    (["--max-new-tokens", "0"], "max_new_tokens must be >= 1"), (["--batch-size", "-2"], "batch_size must be >= 1"),
+    (["--splits", ""], "at least one split"), (["--val-fraction", "1.5"], "val_fraction must be < 1"),
+])
+def test_evaluate_refuses_meaningless_values(args, needle, data_dir, tmp_path, capsys, no_model):
+    one_line_exit_2(["evaluate", "--model", "tiny-random-llama", "--task", "synth", "--data-dir", str(data_dir),
+                     "--out", str(tmp_path / "ev"), "--no-progress", *args], capsys, needle)
+    assert not (tmp_path / "ev").exists()
+
+
+# ----------------------------------------------------------------------------- 3. library errors, checked up front
+@pytest.mark.parametrize("args, needle", [
+    (["--optimizer", "adamw_trch"], "Did you mean 'adamw_torch'"), (["--warmup-steps", "-3"], "warmup_steps must be >= 0"),
+    (["--val-fraction", "1.0"], "val_fraction must be < 1"), (["--lora-rank", "0"], "lora_rank must be >= 1"),
+    (["--objective", "jpea"], "Did you mean 'jepa'"), (["--seed", "-1"], "seed must be >= 0"),
+])
+def test_settings_a_library_would_reject_are_checked_first(args, needle, data_dir, tmp_path, capsys, no_model):
+    one_line_exit_2(TRAIN + ["--data-dir", str(data_dir), "--out", str(tmp_path / "run"), *args], capsys, needle)
+    assert not (tmp_path / "run").exists() and not (tmp_path / "run.partial").exists()
+
+
+# ----------------------------------------------------------------------------- 4. output paths
+def test_output_paths_that_cannot_be_created(data_dir, tmp_path, capsys, no_model):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    one_line_exit_2(TRAIN + ["--data-dir", str(data_dir), "--out", str(blocker / "run")], capsys, "a_file")
+    one_line_exit_2(TRAIN + ["--data-dir", str(data_dir), "--out", str(blocker), "--overwrite"], capsys, "is a file")
+    one_line_exit_2(["evaluate", "--model", "tiny-random-llama", "--task", "synth", "--data-dir", str(data_dir),
+                     "--out", str(blocker / "ev")], capsys, "a_file")
+    one_line_exit_2(["report", "results/ci-baseline", "--out", str(blocker / "rep")], capsys, "a_file")
+    one_line_exit_2(["export-lm-eval", str(blocker / "lm"), "--data-dir", str(data_dir)], capsys, "a_file")
+    assert blocker.read_text() == "x"
+
+
+# ----------------------------------------------------------------------------- 5. unreadable inputs
+def test_a_data_line_that_is_not_utf8_is_named(data_dir, tmp_path, capsys, no_model):
+    path = data_dir / "synth_train.jsonl"
+    path.write_bytes(path.read_bytes() + b'{"messages": "\xff\xfe"}\n')
+    one_line_exit_2(TRAIN + ["--data-dir", str(data_dir), "--out", str(tmp_path / "run")], capsys,
+                    f"{path}:9", "not UTF-8")
+
+
+def test_a_missing_data_file_says_how_to_fetch_it(tmp_path, capsys, no_model):
+    one_line_exit_2(TRAIN + ["--data-dir", str(tmp_path / "empty"), "--out", str(tmp_path / "run")], capsys,
+                    "jepa-bench data fetch --tasks synth")
+
+
+@pytest.mark.parametrize("damage, needle", [(b"{not json\n", "line 2: not valid JSON"),
+                                            (b"\xff\xfe\n", "not UTF-8"), (b"[1, 2]\n", "must be a JSON object")])
+def test_a_damaged_predictions_file_is_named(damage, needle, tmp_path, capsys):
+    ev = tmp_path / "ev"
+    ev.mkdir()
+    (ev / "predictions.jsonl").write_bytes(b'{"index": 0, "output": "x", "verdicts": {}}\n' + damage)
+    (ev / "metrics.json").write_text(json.dumps({"task": "synth", "split": "test", "n": 2}))
+    one_line_exit_2(["predictions", "show", str(ev)], capsys, "predictions.jsonl", needle)
+
+
+# ----------------------------------------------------------------------------- 7. silent loss of data in reports
+def test_a_report_lists_runs_it_cannot_read(tmp_path, capsys):
+    import shutil
+
+    from benchmark import store
+
+    tree = tmp_path / "results"
+    shutil.copytree("results/ci-baseline", tree)
+    broken = store.run_dirs(tree)[0]
+    (broken / "summary.json").write_text('{"run_id": "x", "complete": tr')
+    one_line_exit_2(["report", str(tree), "--out", str(tmp_path / "rep")], capsys, broken.name, "--skip-broken")
+    assert not (tmp_path / "rep").exists()
+    assert main(["report", str(tree), "--out", str(tmp_path / "rep"), "--skip-broken"]) == 0
+    assert f"left out 1 unreadable run(s): {broken}" in capsys.readouterr().out
+
+
+def test_check_names_a_results_tree_that_does_not_exist(tmp_path, capsys):
+    one_line_exit_2(["check", "--baseline", "results/ci-baseline", "--results", str(tmp_path / "nope")], capsys,
+                    "does not exist")
+
+
+# ----------------------------------------------------------------------------- 8. finished runs evaluate again
+@pytest.mark.parametrize("extra", [[], ["--lora", "--lora-rank", "4"], ["--pretrain"]])
+def test_every_saved_run_loads_again_for_evaluation(extra, data_dir, tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(TRAIN + ["--data-dir", str(data_dir), "--limit-train", "4", "--max-length", "64", "--save-model",
+                         "--out", str(run), *extra]) == 0
+    assert main(["evaluate", "--run", str(run), "--limit", "2", "--max-new-tokens", "4", "--no-progress"]) == 0
+    assert json.loads((run / "eval" / "test" / "metrics.json").read_text())["n"] == 2

@@ -1,0 +1,86 @@
+"""The claims ledger: every claim the paper makes is in it, each either with committed runs or with the reason
+it has none, every spec it names exists and plans, its verdicts are its reports' verdicts, and the README's
+summary table says what the ledger says."""
+import re
+from pathlib import Path
+
+import pytest
+
+from benchmark.analysis.claims import CLAIMS_FILE, build_ledger, claim_status, judge, load_claims
+from benchmark.training.options import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIRED = {"fine_tuning_gain", "across_datasets", "across_model_sizes", "resists_overfitting", "lora",
+            "pretraining_from_scratch", "paraphrase_pretraining", "ntp_does_not_minimise_jepa",
+            "representation_structure", "loss_design_ablation", "beyond_code_nq_hellaswag", "reasoning_models_gsm8k",
+            "loss_dropout_flops", "k_lambda_sensitivity", "stp_headline"}
+
+
+@pytest.fixture(scope="module")
+def claims():
+    return load_claims()
+
+
+def test_every_claim_of_the_paper_is_in_the_ledger(claims):
+    assert REQUIRED <= {c.id for c in claims}
+    for c in claims:
+        assert c.comparisons or c.no_run, c.id
+        assert c.paper and c.source and c.evidence in ("main text", "appendix, second-hand", "uncertain"), c.id
+
+
+def test_every_named_spec_exists_and_plans(claims):
+    from benchmark.runs.sweep import load_spec
+
+    for c in claims:
+        for spec in c.paper_spec + c.cpu_spec:
+            assert (ROOT / spec).is_file(), f"{c.id}: {spec}"
+            assert load_spec(ROOT / spec).runs, f"{c.id}: {spec}"
+
+
+def test_ledger_verdicts_are_the_reports_verdicts(claims, tmp_path):
+    from benchmark.analysis.paper import load_paper_numbers
+    from benchmark.analysis.runs import load_runs
+    from benchmark.analysis.tables import comparison_table
+
+    cache: dict = {}
+    fine = next(c for c in claims if c.id == "fine_tuning_gain")
+    judged = judge(fine.comparisons[0], ROOT, cache)
+    table = comparison_table(load_runs(ROOT / fine.comparisons[0].results), "test", load_paper_numbers())
+    row = table[(table.task == "synth") & (table.method == "jepa")].iloc[0]
+    assert judged.row["verdict"] == row["verdict"] and judged.row["p_holm"] == row["p_holm"]
+    assert claim_status(fine, [judged]) == row["verdict"]
+    md = build_ledger(tmp_path, root=ROOT)
+    text = md.read_text()
+    assert text.count("\n### ") == len(claims) and "## Rule" in text
+    assert (tmp_path / "claims.csv").is_file()
+
+
+def test_the_committed_ledger_is_current(tmp_path):
+    """reports/claims.md is what `jepa-bench claims` builds from the committed files."""
+    build_ledger(tmp_path, root=ROOT)
+    assert (ROOT / "reports" / "claims.md").read_text() == (tmp_path / "claims.md").read_text()
+
+
+def test_readme_summary_says_what_the_ledger_says(claims):
+    import pandas as pd
+
+    ledger = pd.read_csv(ROOT / "reports" / "claims.csv").drop_duplicates("id").set_index("id")["status"]
+    readme = (ROOT / "README.md").read_text()
+    rows = re.findall(r"^\| \[([^\]]+)\]\(reports/claims\.md#[^)]*\) \|.*\| \*\*([^*]+)\*\* \|$", readme, re.M)
+    titles = {c.title: c.id for c in claims}
+    assert len(rows) == len(claims), "the README's ledger table lists every claim"
+    for title, status in rows:
+        assert ledger[titles[title]] == status, title
+
+
+def test_bad_claims_data_is_refused(tmp_path):
+    bad = tmp_path / "claims.yaml"
+    bad.write_text("claims:\n  - {id: x, title: X, claim: c, source: s, paper: p, paper_version: v, "
+                   "evidence: main text, comparisons: [], no_run: ''}\n")
+    with pytest.raises(ConfigError, match="must say why"):
+        load_claims(bad)
+    bad.write_text("claims:\n  - {id: x, title: X, claim: c, source: s, paper: p, paper_version: v, "
+                   "evidence: main text, no_run: later, papre_effect: 1}\n")
+    with pytest.raises(ConfigError, match="Did you mean 'paper_effect'"):
+        load_claims(bad)
+    assert CLAIMS_FILE.is_file()
