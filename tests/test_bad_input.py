@@ -16,11 +16,13 @@ TRAIN = ["train", "--model", "tiny-random-llama", "--task", "synth", "--epochs",
 def no_model(monkeypatch):
     """Any model load is an error: every check must come before it."""
     import benchmark.training.models as models
+    import benchmark.training.prepare as prepare  # imported first, so its own binding is patched too
 
     def refuse(*a, **k):
         raise AssertionError("a model was loaded before the input was checked")
 
     monkeypatch.setattr(models, "load_model_and_tokenizer", refuse)
+    monkeypatch.setattr(prepare, "load_model_and_tokenizer", refuse)
 
 
 def one_line_exit_2(argv, capsys, *needles):
@@ -166,3 +168,22 @@ def test_every_saved_run_loads_again_for_evaluation(extra, data_dir, tmp_path, c
                          "--out", str(run), *extra]) == 0
     assert main(["evaluate", "--run", str(run), "--limit", "2", "--max-new-tokens", "4", "--no-progress"]) == 0
     assert json.loads((run / "eval" / "test" / "metrics.json").read_text())["n"] == 2
+
+
+# ----------------------------------------------------------------------------- the Trainer's own arguments
+def test_trainer_arguments_pass_through_and_are_checked(data_dir, tmp_path, capsys, no_model):
+    from benchmark.cli.flags import collect
+    from benchmark.cli import build_parser
+    from benchmark.training.config import TrainConfig
+    from benchmark.training.prepare import training_arguments
+
+    ns = build_parser().parse_args(["train", "--trainer-arg", "adam_beta1=0.8", "--trainer-arg", "adam_epsilon=1e-6"])
+    cfg = TrainConfig.from_dict(collect(ns, TrainConfig)).validate()
+    args = training_arguments(cfg, tmp_path / "t", progress=False)
+    assert (args.adam_beta1, args.adam_epsilon) == (0.8, 1e-6)
+    base = TRAIN + ["--data-dir", str(data_dir), "--out", str(tmp_path / "run")]
+    one_line_exit_2(base + ["--trainer-arg", "learning_rate=1"], capsys, "set by the suite: use lr")
+    one_line_exit_2(base + ["--trainer-arg", "adam_bta1=0.8"], capsys, "Did you mean 'adam_beta1'")
+    one_line_exit_2(base + ["--trainer-arg", "adam_beta1"], capsys, "expected KEY=VALUE")
+    one_line_exit_2(base + ["--report-to", "tensorbord"], capsys, "Did you mean 'tensorboard'")
+    assert not (tmp_path / "run").exists()

@@ -274,3 +274,54 @@ def test_zip_slip_is_rejected(server, manifest, tmp_path, evil):
         F.fetch_spider(d, server.url + F.SPIDER_ZIP, progress=False)
     assert not (tmp_path / "evil").exists() and not Path("/tmp/evil-abs").exists()
     assert not (d / "spider_db").exists() and not (d / "spider_db.partial").exists()
+
+
+# ---------------------------------------------------------------------------------------------------
+# The main job on a fresh machine: it fetches what it needs, or says how to get it
+
+
+def _demo_spec(tmp_path: Path, data_dir: Path) -> Path:
+    import yaml
+
+    spec = yaml.safe_load((Path(__file__).resolve().parent.parent / "configs" / "demo.yaml").read_text())
+    spec["fixed"].update(model="tiny-random-llama", limit_train=8, epochs=1, batch_size=2, grad_accum=1,
+                         bf16=False, data_dir=str(data_dir))
+    spec["eval"].update(limit=2, max_new_tokens=4)
+    path = tmp_path / "demo.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    return path
+
+
+def test_the_demo_fetches_missing_data_then_runs(server, manifest, tmp_path, capsys):
+    from conftest import write_jsonl
+
+    rows = tmp_path / "rows"
+    for name in FILES:  # the task's real row format, served by the loopback server and pinned in the manifest
+        body = write_jsonl(rows / name).read_bytes()
+        server.serve(name, body)
+        manifest[name] = _artifact(body)
+    data = tmp_path / "data"  # does not exist yet: a fresh machine
+    args = ["demo", "--spec", str(_demo_spec(tmp_path, data)), "--results", str(tmp_path / "res"),
+            "--report", str(tmp_path / "rep"), "--data-url", server.url, "--no-progress"]
+    assert main(args) == 0
+    assert sorted(p.name for p in data.iterdir()) == sorted(FILES)
+    assert (tmp_path / "rep" / "README.md").is_file() and "fetching" in capsys.readouterr().out
+
+
+def test_the_demo_offline_stops_with_one_line_and_leaves_nothing(tmp_path, capsys):
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    data = tmp_path / "data"
+    rc = main(["demo", "--spec", str(_demo_spec(tmp_path, data)), "--results", str(tmp_path / "res"),
+               "--report", str(tmp_path / "rep"), "--data-url", f"http://127.0.0.1:{port}/", "--no-progress"])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and len(err.splitlines()) == 1, err
+    assert "jepa-bench data fetch --tasks synth" in err and "--data-dir" in err
+    assert not data.exists() and not (tmp_path / "res").exists() and not (tmp_path / "rep").exists()
+
+
+def test_the_fetch_urls_are_pinned_to_a_commit():
+    assert "/main/" not in F.BASE_URL and F.UPSTREAM_COMMIT in F.BASE_URL and F.UPSTREAM_COMMIT in F.SPIDER_URL

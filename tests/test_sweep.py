@@ -240,3 +240,15 @@ def test_variants_multiply_the_grid(tmp_path, data_dir):
         ("regular", None, 1), ("regular", None, 2), ("regular", None, 3),
         ("jepa", 2.0, 1), ("jepa", 2.0, 2), ("jepa", 2.0, 3)]
     assert sweep.grid_keys == ("objective", "lbd", "seed")
+
+
+def test_a_slurm_task_starts_one_process_per_gpu_itself(monkeypatch):
+    """--nproc-per-node N on SLURM: each array task launches N processes (torchrun), not one process that
+    would see N GPUs and fall back to nn.DataParallel."""
+    import benchmark.runs.launchers as launchers
+
+    seen = {}
+    monkeypatch.setattr(launchers, "run_one", lambda spec, results, progress, nproc_per_node:
+                        seen.update(nproc=nproc_per_node) or (Path(results) / spec.run_id, "built"))
+    spec = {"train": {"task": "synth", "model": "tiny-random-llama"}, "eval": {}}
+    assert launchers._submitit_entry(spec, "r", 4).startswith("built") and seen["nproc"] == 4

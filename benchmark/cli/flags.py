@@ -37,15 +37,28 @@ def add_flags(group, cls, *, prefix: str = "", skip: tuple[str, ...] = (), alias
             group.add_argument(*names, choices=typing.get_args(tp), **kw)
         elif typing.get_origin(tp) is tuple:
             group.add_argument(*names, metavar="A,B", type=str, **kw)  # comma-separated; options.coerce splits
+        elif tp is dict:  # --trainer-arg key=value, repeatable; values read as YAML (numbers, true, lists)
+            singular = names[0][:-1] if names[0].endswith("s") else names[0]
+            group.add_argument(singular, *names, metavar="KEY=VALUE", action="append", type=_key_value, **kw)
         else:
             group.add_argument(*names, type=tp, **kw)
 
 
+def _key_value(text: str) -> tuple[str, object]:
+    import yaml
+
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key.strip(), yaml.safe_load(value)
+
+
 def collect(ns: argparse.Namespace, cls, *, prefix: str = "") -> dict:
-    """The values the user gave for `cls`'s fields, by field name."""
+    """The values the user gave for `cls`'s fields, by field name (repeated KEY=VALUE flags become a dict)."""
     dest = prefix.replace("-", "_")
     given = vars(ns)
-    return {f.name: given[dest + f.name] for f in dataclasses.fields(cls) if dest + f.name in given}
+    out = {f.name: given[dest + f.name] for f in dataclasses.fields(cls) if dest + f.name in given}
+    return {k: dict(v) if isinstance(v, list) and v and isinstance(v[0], tuple) else v for k, v in out.items()}
 
 
 def comma_list(value: str | None) -> list[str] | None:

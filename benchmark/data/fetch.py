@@ -21,10 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable
 
-BASE_URL = "https://raw.githubusercontent.com/rbalestr-lab/llm-jepa/main/datasets/"
+# The authors' repository at a pinned commit, not `main`: a later push cannot change a verified file's name.
+UPSTREAM_COMMIT = "dd6196630f97016f7a607b0ac74f5e378ddf25db"
+BASE_URL = f"https://raw.githubusercontent.com/rbalestr-lab/llm-jepa/{UPSTREAM_COMMIT}/datasets/"
 # raw.githubusercontent.com would serve the ~130-byte LFS pointer, not the archive: LFS objects are
 # served from media.githubusercontent.com.
-SPIDER_URL = "https://media.githubusercontent.com/media/rbalestr-lab/llm-jepa/main/spider_data.zip"
+SPIDER_URL = f"https://media.githubusercontent.com/media/rbalestr-lab/llm-jepa/{UPSTREAM_COMMIT}/spider_data.zip"
 SPIDER_ZIP = "spider_data.zip"
 SPIDER_DIR = "spider_db"  # extraction target under the data directory
 CHUNK = 1 << 20  # 1 MiB: large enough to keep Python overhead negligible, small enough for a smooth bar
@@ -238,15 +240,47 @@ def fetch(names: Iterable[str], data_dir: str | os.PathLike, base_url: str = BAS
           progress: bool = True, log: Callable[[str], None] = print) -> list[Path]:
     """Make each named file present and verified in `data_dir`; returns their paths.
 
-    Stops at the first failure with a FetchError; files completed before it stay (they are verified).
+    Stops at the first failure with a FetchError; files completed before it stay (they are verified), and a
+    data directory this call created is removed again if it is still empty.
     """
-    root = _make_dir(data_dir)
     names = list(names)
     for name in names:
         artifact(name)  # an unknown name fails before anything is downloaded
+    created = not Path(data_dir).exists()
+    root = _make_dir(data_dir)
     advice = f"retry, check --base-url, or copy the files by hand into {root}"
     prefix = base_url if base_url.endswith("/") else base_url + "/"
-    return [_ensure(prefix + name, root / name, force, progress, advice, log) for name in names]
+    try:
+        return [_ensure(prefix + name, root / name, force, progress, advice, log) for name in names]
+    except BaseException:
+        if created and root.is_dir() and not any(root.iterdir()):
+            root.rmdir()  # leave nothing behind
+        raise
+
+
+def ensure_task_files(task_names: Iterable[str], data_dir: str | os.PathLike | None = None, *, base_url: str = BASE_URL,
+                      progress: bool = True, log: Callable[[str], None] = print) -> list[str]:
+    """Fetch whichever of the tasks' files are missing from the data directory (the main job's first step on
+    a fresh machine); returns the names fetched. Offline, one FetchError says how to get them."""
+    from tasks import resolve_data_dir
+
+    root = resolve_data_dir(data_dir)
+    wanted, unpinned = plan(task_names)
+    missing = [n for n in wanted + unpinned if not (root / n).is_file()]
+    if not missing:
+        return []
+    pinned = [n for n in missing if n in MANIFEST]
+    if len(pinned) < len(missing):
+        raise FetchError(f"{', '.join(n for n in missing if n not in pinned)} missing from {root} and not in the "
+                         "fetch manifest: copy them there by hand, or pass --data-dir")
+    log(f"fetching {', '.join(pinned)} into {root} (the authors' repository at {UPSTREAM_COMMIT[:12]})")
+    try:
+        fetch(pinned, root, base_url, progress=progress, log=log)
+    except FetchError as e:
+        raise FetchError(f"the data files are missing and could not be downloaded ({e}); run "
+                         f"`jepa-bench data fetch --tasks {','.join(task_names)}` where GitHub is reachable, or "
+                         "point --data-dir (or $JEPA_BENCH_DATA_DIR) at a folder holding them") from None
+    return pinned
 
 
 # ---------------------------------------------------------------------------------------------------

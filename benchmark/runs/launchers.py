@@ -52,9 +52,11 @@ def run_workers(spec_path: Path, sweep: Sweep, devices: list[str], *, progress: 
     return sum(p.wait() != 0 for p in procs)
 
 
-def _submitit_entry(spec: dict, results: str) -> str:
-    """What one SLURM array task runs (module-level so submitit can pickle it)."""
-    path, status = run_one(RunSpec.from_dict(spec), results, progress=False)
+def _submitit_entry(spec: dict, results: str, nproc_per_node: int = 1) -> str:
+    """What one SLURM array task runs (module-level so submitit can pickle it). With several GPUs per run the
+    task starts `nproc_per_node` data-parallel processes itself (torchrun inside the job), so the Trainer
+    runs DDP instead of falling back to nn.DataParallel over the job's GPUs."""
+    path, status = run_one(RunSpec.from_dict(spec), results, progress=False, nproc_per_node=nproc_per_node)
     return f"{status} {path}"
 
 
@@ -76,7 +78,7 @@ def run_submitit(sweep: Sweep, *, folder: str | Path, cluster: str | None = None
         params.update(gpus_per_node=gpus_per_node, **({"slurm_partition": partition} if partition else {}))
     executor.update_parameters(**params, **(extra or {}))
     args = ([r.to_dict() for r in todo], [str(sweep.results)] * len(todo))
-    jobs = executor.map_array(_submitit_entry, *args)
+    jobs = executor.map_array(_submitit_entry, *args, [gpus_per_node] * len(todo))
     log(f"submitted {len(jobs)} runs as a {executor.cluster} job array (first job id {jobs[0].job_id})")
     if wait:
         for job in jobs:

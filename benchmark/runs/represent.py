@@ -21,7 +21,8 @@ def analysis_dir(results: Path, task: str) -> Path:
 
 
 def saved_models(results: Path) -> dict[str, dict[str, tuple[str, dict, Path]]]:
-    """task -> {method label: (run id, config, model folder)} for the first seed per method that kept its model."""
+    """task -> {method label (with k for objectives that use [PRED] tokens): (run id, config, model folder)} for
+    the first seed per method that kept its model (Table 14 compares LLM-JEPA k = 0 and k = 1)."""
     from benchmark.training.objectives import get_objective
 
     chosen: dict[str, dict[str, tuple[str, dict, Path]]] = {}
@@ -29,7 +30,8 @@ def saved_models(results: Path) -> dict[str, dict[str, tuple[str, dict, Path]]]:
     for d, s in sorted(summaries, key=lambda ds: (ds[1]["config"]["seed"], ds[1]["run_id"])):
         cfg = s["config"]
         if (d / store.MODEL).is_dir():
-            label = get_objective(cfg["objective"]).method_label(cfg)
+            obj = get_objective(cfg["objective"])
+            label = obj.method_label(cfg) + (f" k={cfg['predictors']}" if obj.needs_views else "")
             chosen.setdefault(cfg["task"], {}).setdefault(label, (s["run_id"], cfg, d / store.MODEL))
     return chosen
 

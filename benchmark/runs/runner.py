@@ -102,6 +102,7 @@ def build(spec: RunSpec, work: Path, *, progress: bool = True) -> dict | None:
     Runs in the sweep process, or in every process of a `torchrun` launch: the Trainer then trains data
     parallel, and only the main process writes files and evaluates (the others wait at the next
     collective operation)."""
+    from benchmark.runs.resume import SaveExtraState, latest_checkpoint, restore
     from benchmark.training.prepare import make_trainer, prepare
     from benchmark.training.trainer import JsonlLogCallback
     from tasks import load_split
@@ -116,15 +117,19 @@ def build(spec: RunSpec, work: Path, *, progress: bool = True) -> dict | None:
     if main_process:
         store.write_json_atomic(work / store.CONFIG, record)
     epoch_eval = EpochEval(spec, task, examples, tok, work, n_params, progress)
-    callbacks = [JsonlLogCallback(work / store.TRAIN_LOG), epoch_eval]
+    saver = SaveExtraState(epoch_eval)
+    callbacks = [JsonlLogCallback(work / store.TRAIN_LOG), epoch_eval, saver]
     budget = FlopBudget(cfg.flop_budget, epoch_eval) if cfg.flop_budget else None
     if budget:
         callbacks.append(budget)
     trainer = make_trainer(cfg, model, tok, items, work / _TRAINER_DIR, progress, callbacks=callbacks)
     epoch_eval.trainer = trainer
+    checkpoint = latest_checkpoint(work / _TRAINER_DIR) if cfg.checkpoint_every_epoch else None
+    if checkpoint is not None:  # a killed run started again: continue where its last epoch ended
+        saver.wall_before = restore(trainer, epoch_eval, checkpoint, work / store.TRAIN_LOG)
     started = time.time()
-    trainer.train()
-    wall = time.time() - started
+    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    wall = time.time() - started + saver.wall_before
     if cfg.save_model:
         trainer.save_model(str(work / store.MODEL))
     trainer.accelerator.wait_for_everyone()  # no rank may still read the trainer folder when rank 0 removes it
@@ -171,8 +176,13 @@ def preflight(spec: RunSpec) -> None:
 
 
 def execute(spec: RunSpec, final: Path, *, replace: bool, progress: bool = True, nproc_per_node: int = 1) -> Path:
-    """Build the run into `final` through `final.partial` (removed if the build fails)."""
-    with store.building(final, replace=replace) as work:
+    """Build the run into `final` through `final.partial`: removed if the build fails, kept on Ctrl-C (and of
+    course on SIGKILL) so that starting the run again resumes from its latest epoch checkpoint."""
+    from benchmark.runs.resume import latest_checkpoint
+
+    partial = final.with_name(final.name + store.PARTIAL)
+    resumable = spec.train.checkpoint_every_epoch and latest_checkpoint(partial / _TRAINER_DIR) is not None
+    with store.building(final, replace=replace, keep_partial=resumable, keep_on_interrupt=True) as work:
         if nproc_per_node > 1:
             _torchrun(spec, work, nproc_per_node, progress)
         else:

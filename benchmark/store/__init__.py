@@ -135,25 +135,29 @@ def write_jsonl_atomic(path: Path, records) -> None:
 
 
 @contextmanager
-def building(final: Path, *, replace: bool = False, keep_on_error: bool = False, shared: bool = False):
+def building(final: Path, *, replace: bool = False, keep_on_error: bool = False, shared: bool = False,
+             keep_partial: bool = False, keep_on_interrupt: bool = False):
     """Build a directory atomically: yield an empty `<final>.partial/`, rename it to `final` on success.
 
     replace: an existing `final` is replaced (callers check first whether that is allowed). On an
     exception the work directory is removed, unless `keep_on_error` (a run's lock holder decides later).
     shared: several processes may build the same folder at once (a cache): each works in its own
     `<final>.partial-<pid>/`, the first to finish publishes, the others discard their copy.
+    keep_partial: continue in an existing work directory (a killed run resuming from its checkpoint);
+    keep_on_interrupt: leave the work directory on Ctrl-C, so that the run can resume from it.
     """
     final = Path(final)
     partial = final.with_name(final.name + PARTIAL + (f"-{os.getpid()}" if shared else ""))
     try:
-        shutil.rmtree(partial, ignore_errors=True)
-        partial.mkdir(parents=True)
+        if not (keep_partial and partial.is_dir()):
+            shutil.rmtree(partial, ignore_errors=True)
+            partial.mkdir(parents=True)
     except OSError as e:
         raise _explain(e, partial) from None
     try:
         yield partial
-    except BaseException:
-        if not keep_on_error:
+    except BaseException as e:
+        if not (keep_on_error or (keep_on_interrupt and isinstance(e, KeyboardInterrupt))):
             shutil.rmtree(partial, ignore_errors=True)
         raise
     if shared and final.exists():  # another process finished first: its copy is as good as ours

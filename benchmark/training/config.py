@@ -96,11 +96,20 @@ class TrainConfig:
     jepa_diagnostic_every: int = option(0, "every N optimizer steps log 1 - cos(Pred(Enc(Text)), Enc(Code)) "
                                            "computed without gradient, for any objective (Fig. 3 right: "
                                            "next-token training does not minimise it); 0 = off",
-                                        low=0, identity=False, since=2)
+                                        low=0, since=2)  # in the id when set: a run without it logged none
     save_model: bool = option(False, "write the fine-tuned model to RUN/model", identity=False)
     save_checkpoints: bool = option(False, "also keep the model of every evaluated epoch "
                                            "(epochs/epoch_k/model)", identity=False)
+    checkpoint_every_epoch: bool = option(True, "keep the latest epoch's full training state in the run's "
+                                                ".partial folder, so a killed run resumes mid-run (costs ~3x the "
+                                                "model's size on disk while the run is built)",
+                                          identity=False, since=2)
     out: str | None = option(None, "run directory (set by the results store in sweeps)", identity=False)
+    report_to: str = option("none", "where the Trainer also reports its logs: none, tensorboard, wandb, mlflow, ... "
+                                    "(train_log.jsonl is always written)", identity=False, since=2)
+    trainer_args: dict | None = option(None, "further transformers.TrainingArguments, e.g. {fsdp: 'full_shard "
+                                             "auto_wrap'} or a DeepSpeed config (`--trainer-arg key=value`); none "
+                                             "the suite sets itself", since=2)
 
     def resolved(self) -> "TrainConfig":
         """A copy with every derived default filled in (what results record)."""
@@ -136,6 +145,8 @@ class TrainConfig:
         need(not (self.front_pred and self.reverse_pred), "front_pred and reverse_pred cannot be combined")
         need(not self.pad_to_max_length or self.compute_mode == "reference",
              "pad_to_max_length applies to compute_mode=reference only")
+        _check_trainer_args(self.trainer_args or {})
+        _check_report_to(self.report_to)
         return self
 
     def builds_views(self) -> bool:
@@ -159,6 +170,67 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
         return options.from_dict(cls, d, "config field")
+
+
+# TrainingArguments the suite sets from its own fields (training/prepare.py): `trainer_args` may not override them.
+SUITE_TRAINING_ARGUMENTS = {
+    "output_dir": "out", "per_device_train_batch_size": "batch_size", "gradient_accumulation_steps": "grad_accum",
+    "learning_rate": "lr", "num_train_epochs": "epochs", "lr_scheduler_type": None, "warmup_steps": "warmup_steps",
+    "weight_decay": "weight_decay", "optim": "optimizer", "max_grad_norm": "max_grad_norm", "seed": "seed",
+    "data_seed": "seed", "logging_steps": "logging_steps", "save_strategy": "checkpoint_every_epoch",
+    "save_total_limit": None, "report_to": "report_to", "bf16": "bf16", "use_cpu": None,
+    "dataloader_drop_last": None, "remove_unused_columns": None, "disable_tqdm": None,
+    "gradient_checkpointing": "gradient_checkpointing", "activation_checkpointing": "gradient_checkpointing",
+}
+
+
+def typed_trainer_args(extra: dict) -> dict:
+    """`trainer_args` checked and typed: every key a TrainingArguments parameter and none the suite sets (the
+    error names the field to use instead); a number written as text (YAML reads `1e-6` as a string) becomes
+    a number where the parameter takes one."""
+    import dataclasses as dc
+
+    from transformers import TrainingArguments
+
+    from tasks.base import did_you_mean
+
+    params = {f.name: f for f in dc.fields(TrainingArguments)}
+    out = {}
+    for key, value in extra.items():
+        if key in SUITE_TRAINING_ARGUMENTS:
+            field = SUITE_TRAINING_ARGUMENTS[key]
+            raise ConfigError(f"trainer_args.{key} is set by the suite" + (f": use {field}" if field else ""))
+        if key not in params:
+            raise ConfigError("trainer_args: " + did_you_mean("TrainingArguments parameter", key, sorted(params)))
+        kind = str(params[key].type)
+        number = float if "float" in kind else int if "int" in kind and "str" not in kind else None
+        if isinstance(value, str) and number is not None:
+            try:
+                value = number(value)
+            except ValueError:
+                raise ConfigError(f"trainer_args.{key} must be a number, got {value!r}") from None
+        out[key] = value
+    return out
+
+
+def _check_trainer_args(extra: dict) -> None:
+    typed_trainer_args(extra)
+
+
+def _check_report_to(report_to: str) -> None:
+    """Every named integration known to transformers and installed here (else it fails after the model loads)."""
+    from transformers.integrations import get_available_reporting_integrations
+    from transformers.integrations.integration_utils import INTEGRATION_TO_CALLBACK
+
+    from tasks.base import did_you_mean
+
+    for name in (n.strip() for n in report_to.split(",")):
+        if name in ("none", "all", ""):
+            continue
+        if name not in INTEGRATION_TO_CALLBACK:
+            raise ConfigError("report_to: " + did_you_mean("integration", name, list(INTEGRATION_TO_CALLBACK)))
+        if name not in get_available_reporting_integrations():
+            raise ConfigError(f"report_to {name}: the {name} package is not installed here (pip install {name})")
 
 
 def _optimizer_names() -> tuple[str, ...]:

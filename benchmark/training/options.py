@@ -67,7 +67,8 @@ def _type_name(tp) -> str:
         return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
     if typing.get_origin(tp) is tuple:
         return "a list of strings"
-    return {bool: "true or false", int: "an integer", float: "a number", str: "a string"}.get(tp, str(tp))
+    return {bool: "true or false", int: "an integer", float: "a number", str: "a string",
+            dict: "a mapping of names to values"}.get(tp, str(tp))
 
 
 def coerce(cls, name: str, value: Any) -> Any:
@@ -121,6 +122,10 @@ def coerce(cls, name: str, value: Any) -> Any:
         if not isinstance(value, str):
             raise bad
         return value
+    if tp is dict:
+        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+            raise bad
+        return dict(value)
     return value
 
 

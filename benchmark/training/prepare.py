@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from benchmark.training.config import TrainConfig
+from benchmark.training.config import TrainConfig, typed_trainer_args
 from benchmark.training.models import PREDICTOR_TOKENS, apply_lora, load_model_and_tokenizer, resolve_model_source
 from benchmark.training.packing import Collator
 from benchmark.training.trainer import JepaTrainer
@@ -48,18 +48,23 @@ def _checkpointing_arguments(enabled: bool) -> dict:
 
 
 def training_arguments(cfg: TrainConfig, output_dir: Path, progress: bool):
+    """The Trainer's arguments: the suite's settings, then the user's `trainer_args` (FSDP, DeepSpeed, ...)
+    for everything else (config.validate refuses a key the suite sets itself)."""
     from transformers import TrainingArguments
 
-    return TrainingArguments(
+    mine = dict(
         output_dir=str(output_dir), per_device_train_batch_size=cfg.batch_size,
         gradient_accumulation_steps=cfg.grad_accum, learning_rate=cfg.lr, num_train_epochs=cfg.epochs,
         lr_scheduler_type="linear", warmup_steps=cfg.warmup_steps, weight_decay=cfg.weight_decay,
         optim=cfg.optimizer, max_grad_norm=cfg.max_grad_norm, seed=cfg.seed, data_seed=cfg.seed, logging_steps=cfg.logging_steps,
-        save_strategy="no", report_to="none", bf16=cfg.bf16, use_cpu=not torch.cuda.is_available(),
+        # the latest epoch's full state, for resuming a killed run (runs/resume.py); the Trainer's own format
+        save_strategy="epoch" if cfg.checkpoint_every_epoch else "no", save_total_limit=1,
+        report_to=cfg.report_to, bf16=cfg.bf16, use_cpu=not torch.cuda.is_available(),
         dataloader_drop_last=True,  # the authors drop the last incomplete batch
         remove_unused_columns=False, disable_tqdm=not progress,
         **_checkpointing_arguments(cfg.gradient_checkpointing),
     )
+    return TrainingArguments(**mine, **typed_trainer_args(cfg.trainer_args or {}))
 
 
 def prepare(cfg: TrainConfig):
