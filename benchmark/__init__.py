@@ -17,6 +17,33 @@ from __future__ import annotations
 
 __version__ = "0.2.0"
 
+
+def _pin_tasks_package() -> None:
+    """Make `import tasks` this suite's task package even where another folder named tasks/ comes first on
+    sys.path (a working directory with its own tasks/ folder, say): the two packages are installed side by
+    side, so ours is the sibling of this one. Cheap: nothing is imported unless a shadow is found."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    ours = Path(__file__).resolve().parent.parent / "tasks"
+    loaded = sys.modules.get("tasks")
+    if loaded is not None:
+        if hasattr(loaded, "get_task"):
+            return
+        del sys.modules["tasks"]  # a shadow already imported: replace it
+    found = importlib.util.find_spec("tasks")
+    locations = [Path(p).resolve() for p in (found.submodule_search_locations or [])] if found else []
+    if ours in locations[:1] or not (ours / "__init__.py").is_file():
+        return
+    spec = importlib.util.spec_from_file_location("tasks", ours / "__init__.py", submodule_search_locations=[str(ours)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["tasks"] = module
+    spec.loader.exec_module(module)
+
+
+_pin_tasks_package()
+
 _API = ("train", "evaluate", "sweep", "sweep_plan", "report", "TrainConfig", "EvalPlan")
 
 

@@ -6,7 +6,6 @@ import json
 import pytest
 
 from benchmark.cli import main
-from conftest import write_jsonl
 
 TRAIN = ["train", "--model", "tiny-random-llama", "--task", "synth", "--epochs", "1", "--batch-size", "2",
          "--grad-accum", "1", "--no-progress"]

@@ -16,7 +16,9 @@ import yaml
 
 from benchmark.analysis.runs import ReportError, fmt_num, fmt_p
 
-CLAIMS_FILE = Path(__file__).resolve().parents[2] / "reports" / "paper" / "claims.yaml"
+from benchmark.data.shipped import paper_dir
+
+CLAIMS_FILE = paper_dir() / "claims.yaml"
 CLAIM_KEYS = ("id", "title", "claim", "source", "paper", "paper_version", "evidence", "paper_effect", "paper_spec",
               "cpu_spec", "comparisons", "no_run", "note")
 COMPARISON_KEYS = ("results", "task", "method", "versus", "lbd", "predictors", "split", "note")

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-PAPER_CSV = Path(__file__).resolve().parents[2] / "reports" / "paper" / "paper_numbers.csv"
+from benchmark.data.shipped import paper_dir
+
+PAPER_CSV = paper_dir() / "paper_numbers.csv"
 
 EVIDENCE = ("main text", "appendix, second-hand", "uncertain")
 # Which document a row comes from (reports/paper/README.md): a number is cited from exactly one of these.

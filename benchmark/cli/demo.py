@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
 HELP = "the main job: SmolLM2-135M-Instruct on NL-RX-SYNTH, regular vs LLM-JEPA, with its report"
 
 
@@ -21,7 +20,7 @@ def register(sub) -> None:
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--spec", default=str(ROOT / "configs" / "demo.yaml"), help="the sweep spec (default: %(default)s)")
+    p.add_argument("--spec", default="configs/demo.yaml", help="the sweep spec (default: %(default)s, shipped with the suite)")
     p.add_argument("--results", default=None, help="results tree (default: the spec's, runs/demo/results)")
     p.add_argument("--report", default="runs/demo/report", help="where the report is written (default: %(default)s)")
     p.add_argument("--data-url", default=None, help="where missing data files are fetched from (default: the "

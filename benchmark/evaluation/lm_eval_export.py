@@ -171,6 +171,7 @@ scorers score every response, so the numbers are those `jepa-bench evaluate` rep
 from functools import lru_cache
 from pathlib import Path  # noqa: F401 (CONTEXT uses it when a Spider folder was given)
 
+import benchmark  # noqa: F401 (first: makes `tasks` the suite's package even where a folder named tasks/ shadows it)
 from tasks import get_task
 from tasks.base import ScoringContext, Task, score_all
 from tasks.jsonl import Example

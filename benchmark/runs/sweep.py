@@ -106,7 +106,9 @@ def _check_lambda_per_objective(fixed: dict, grid: dict, runs: list[RunSpec]) ->
 
 
 def load_spec(path: str | Path, results: str | Path | None = None) -> Sweep:
-    path = Path(path)
+    from benchmark.data.shipped import find_spec_file
+
+    path = find_spec_file(path)
     if not path.is_file():
         raise ConfigError(f"sweep spec {path} not found (shipped specs are in configs/)")
     try:

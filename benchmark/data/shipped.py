@@ -1,0 +1,36 @@
+"""Files the suite ships beside its code: the sweep specs (configs/) and the paper's numbers and claims
+(reports/paper/). In a source checkout they are read where they are; an installed wheel carries copies as
+package data (setup.py copies them into benchmark/_shipped/ at build time), read through importlib.resources.
+"""
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+_CHECKOUT = Path(__file__).resolve().parents[2]  # the repository root, when running from a checkout
+
+
+def _shipped(name: str) -> Path:
+    return Path(str(resources.files("benchmark") / "_shipped" / name))
+
+
+def configs_dir() -> Path:
+    """The shipped sweep specs (configs/ci.yaml, configs/paper/, configs/cpu/, ...)."""
+    here = _CHECKOUT / "configs"
+    return here if here.is_dir() else _shipped("configs")
+
+
+def paper_dir() -> Path:
+    """The paper's numbers (paper_numbers.csv) and the claims ledger's data (claims.yaml)."""
+    here = _CHECKOUT / "reports" / "paper"
+    return here if (here / "paper_numbers.csv").is_file() else _shipped("paper")
+
+
+def find_spec_file(path: str | Path) -> Path:
+    """A sweep spec as given, else the shipped one of that name (`configs/ci.yaml` works from any folder)."""
+    path = Path(path)
+    if path.is_file() or path.is_absolute():
+        return path
+    parts = path.parts[1:] if path.parts and path.parts[0] == "configs" else path.parts
+    shipped = configs_dir().joinpath(*parts) if parts else configs_dir()
+    return shipped if shipped.is_file() else path
