@@ -126,9 +126,9 @@ def test_representation_section_from_saved_models(tmp_path, data_dir):
     assert main(["represent", str(tmp_path / "r"), "--examples", "6", "--no-progress"]) == 0
     # the analysis lives in the results tree; the report only reads it
     res = json.loads((tmp_path / "r" / "analysis" / "representation" / "synth" / "representation.json").read_text())
-    assert set(res["models"]) == {"base", "regular", "jepa"} and res["n_examples"] == 6
+    assert set(res["models"]) == {"base", "regular", "jepa k=1"} and res["n_examples"] == 6
     readme = build_report(tmp_path / "r", tmp_path / "out").read_text()
-    assert "## Representations" in readme and "| base |" in readme and "| jepa |" in readme
+    assert "## Representations" in readme and "| base |" in readme and "| jepa k=1 |" in readme
     assert (tmp_path / "out" / "figures" / "singular_values_synth.png").is_file()
 
 

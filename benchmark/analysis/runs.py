@@ -139,11 +139,20 @@ def load_runs(results: Path, metric: str | None = None, *, skip_broken: bool = F
     runs = []
     for d in store.run_dirs(results):
         s = store.read_summary(d)
-        runs.append(Run(s["run_id"], d, s["config"], s, metric))
+        runs.append(Run(s["run_id"], d, with_defaults(s["config"]), s, metric))
     if not runs:
         raise ReportError(f"no complete runs under {results} (a run is complete when its "
                           f"{store.SUMMARY} is)")
     return runs
+
+
+def with_defaults(cfg: dict) -> dict:
+    """A recorded config with every field a later version added filled in with its default (the value the
+    run had, since the field did not exist), so runs of different versions compare field by field."""
+    import dataclasses
+
+    missing = {f.name: f.default for f in dataclasses.fields(TrainConfig) if f.name not in cfg}
+    return {**cfg, **missing}
 
 
 def varying_fields(runs: list[Run]) -> list[str]:

@@ -74,6 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     except expected_errors() as e:
         print(f"jepa-bench: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `jepa-bench sweep plan SPEC | head`: the reader left; nothing is wrong
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

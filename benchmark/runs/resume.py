@@ -34,11 +34,16 @@ class SaveExtraState(TrainerCallback):
     def __init__(self, epoch_eval, wall_before: float = 0.0):
         self.epoch_eval, self.wall_before = epoch_eval, wall_before
         self.started = None
+        self.resumed_loss_total = None  # set by `restore`: the Trainer's running loss total at the checkpoint
 
     def on_train_begin(self, args, state, control, **kw):
         import time
 
         self.started = time.time()
+        if self.resumed_loss_total is not None:  # the end-of-training mean loss covers every step, as without a kill
+            trainer = self.epoch_eval.trainer
+            trainer._total_loss_scalar = self.resumed_loss_total
+            trainer._initial_global_step = 0
 
     def on_save(self, args, state, control, **kw):
         import time
@@ -51,6 +56,7 @@ class SaveExtraState(TrainerCallback):
         extra = {"step": state.global_step, "evaluations": self.epoch_eval.evaluations,
                  "tokens_processed": trainer.tokens_processed, "tokens_computed": trainer.tokens_computed,
                  "dropout_rng": _jsonable(trainer._dropout_rng.getstate()), "diagnosed_step": trainer._diagnosed_step,
+                 "total_loss_scalar": trainer._total_loss_scalar,
                  "wall_seconds": self.wall_before + (time.time() - (self.started or time.time()))}
         tmp = folder / (EXTRA + ".tmp")
         tmp.write_text(json.dumps(extra))
@@ -61,9 +67,11 @@ def _jsonable(state):
     return [list(x) if isinstance(x, tuple) else x for x in state]
 
 
-def restore(trainer, epoch_eval, checkpoint: Path, train_log: Path) -> float:
+def restore(trainer, epoch_eval, checkpoint: Path, train_log: Path, saver: SaveExtraState | None = None) -> float:
     """Put back our state from `checkpoint` (the Trainer restores its own); returns the wall time so far."""
     extra = json.loads((checkpoint / EXTRA).read_text())
+    if saver is not None:
+        saver.resumed_loss_total = extra["total_loss_scalar"]
     epoch_eval.evaluations = extra["evaluations"]
     epoch_eval._last_step = extra["step"]
     trainer.tokens_processed, trainer.tokens_computed = extra["tokens_processed"], extra["tokens_computed"]

@@ -126,7 +126,7 @@ def build(spec: RunSpec, work: Path, *, progress: bool = True) -> dict | None:
     epoch_eval.trainer = trainer
     checkpoint = latest_checkpoint(work / _TRAINER_DIR) if cfg.checkpoint_every_epoch else None
     if checkpoint is not None:  # a killed run started again: continue where its last epoch ended
-        saver.wall_before = restore(trainer, epoch_eval, checkpoint, work / store.TRAIN_LOG)
+        saver.wall_before = restore(trainer, epoch_eval, checkpoint, work / store.TRAIN_LOG, saver)
     started = time.time()
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     wall = time.time() - started + saver.wall_before
