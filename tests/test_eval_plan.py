@@ -7,7 +7,7 @@ import json
 import pytest
 
 from benchmark.cli import build_parser
-from benchmark.evaluation.lm_eval_export import utils_source
+from benchmark.evaluation.lm_eval_hooks import utils_source
 from benchmark.evaluation.plan import EvalPlan, scoped_fields
 from benchmark.training.config import ConfigError
 from tasks import get_task

@@ -14,7 +14,8 @@ import yaml
 from benchmark.evaluation.evaluate import evaluate, score
 from benchmark.evaluation.plan import EvalPlan
 from benchmark.evaluation.generate import generation_prompt
-from benchmark.evaluation.lm_eval_export import align_stopping, export_lm_eval
+from benchmark.evaluation.lm_eval_export import export_lm_eval
+from benchmark.evaluation.lm_eval_hooks import align_stopping
 from conftest import lively_tiny
 from tasks import DataError, UnknownNameError, get_task, load_split
 from tasks.base import ScoringContext, ScoringSetupError, Verdict
@@ -50,15 +51,16 @@ def offline(tmp_path, monkeypatch):
     monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
 
 
-def run_lm_eval(model, tok, folder, name: str) -> tuple[dict, list[dict]]:
-    """lm-eval on one exported task: (its results, its logged samples in data order)."""
+def run_lm_eval(model, tok, folder, name: str, chat_template: bool = True) -> tuple[dict, list[dict]]:
+    """lm-eval on one exported task: (its results, its logged samples in data order). The default export
+    takes the prompt from the model's chat template, which lm-eval applies with apply_chat_template."""
     from lm_eval import simple_evaluate
     from lm_eval.models.huggingface import HFLM
     from lm_eval.tasks import TaskManager
 
     out = simple_evaluate(model=HFLM(pretrained=model, tokenizer=tok, batch_size=4), tasks=[name],
                           task_manager=TaskManager(include_path=str(folder), include_defaults=False),
-                          log_samples=True, limit=8, verbosity="ERROR")
+                          log_samples=True, limit=8, verbosity="ERROR", apply_chat_template=chat_template)
     return out["results"][name], sorted(out["samples"][name], key=lambda s: s["doc_id"])
 
 
@@ -165,7 +167,10 @@ def test_exported_files_are_lm_eval_tasks(data_dir, tmp_path):
     export_lm_eval(tmp_path / "lm", ["synth"], data_dir=data_dir)
     cfg = load_yaml(tmp_path / "lm" / "jepa_synth.yaml")
     assert cfg["dataset_path"] == "json" and cfg["test_split"] == "test"
-    assert cfg["dataset_kwargs"] == {"data_files": {"test": str((data_dir / "synth_test.jsonl").resolve())}}
+    assert cfg["custom_dataset"] == "!function utils.dataset_synth" and "dataset_kwargs" not in cfg
+    assert cfg["description"] == get_task("synth").system_prompt and cfg["doc_to_text"] == "!function utils.user_text"
+    for f in (tmp_path / "lm").iterdir():  # no machine's absolute path anywhere in the export
+        assert str(tmp_path) not in f.read_text(), f.name
     assert cfg["output_type"] == "generate_until" and cfg["target_delimiter"] == ""
     assert cfg["generation_kwargs"]["max_gen_toks"] == 128 and cfg["generation_kwargs"]["do_sample"] is False
     assert "<|im_end|>" in cfg["generation_kwargs"]["until"]
@@ -179,7 +184,8 @@ def test_exported_files_are_lm_eval_tasks(data_dir, tmp_path):
 def test_utils_renders_our_prompt_and_scores_with_our_scorers(data_dir, tmp_path, monkeypatch):
     from benchmark.training.models import tiny_tokenizer
 
-    export_lm_eval(tmp_path / "lm", ["synth"], data_dir=data_dir)
+    export_lm_eval(tmp_path / "lm", ["synth"], data_dir=data_dir, prompt="chatml")
+    assert load_yaml(tmp_path / "lm" / "jepa_synth.yaml")["doc_to_text"] == "!function utils.doc_to_text"
     utils = import_utils(tmp_path / "lm")
     doc = json.loads((data_dir / "synth_test.jsonl").read_text().splitlines()[2])
     gold = doc["messages"][2]["content"]
@@ -263,3 +269,35 @@ def test_command_line(data_dir, tmp_path, capsys):
     rc = benchmark.cli.main(["export-lm-eval", str(tmp_path / "x"), "--tasks", "gsm8k", "--data-dir", str(data_dir)])
     err = capsys.readouterr().err.strip()
     assert rc == 2 and "gsm8k_test.jsonl" in err and len(err.splitlines()) == 1, err
+
+
+def test_the_data_comes_from_the_recorded_folder_or_the_environment(data_dir, tmp_path, monkeypatch):
+    monkeypatch.delenv("JEPA_BENCH_DATA_DIR", raising=False)
+    export_lm_eval(tmp_path / "lm", ["synth"], data_dir=data_dir)
+    utils = import_utils(tmp_path / "lm")
+    rows = utils.dataset_synth(version=2)["test"]
+    assert len(rows) == len(FIXTURE_ROWS) and rows[0]["messages"][1]["content"] == FIXTURE_ROWS[0][0]
+    moved = tmp_path / "elsewhere"
+    write_jsonl(moved / "synth_test.jsonl", FIXTURE_ROWS[:3])
+    monkeypatch.setenv("JEPA_BENCH_DATA_DIR", str(moved))
+    assert len(utils.dataset_synth()["test"]) == len(FIXTURE_ROWS)  # the recorded file first
+    (data_dir / "synth_test.jsonl").unlink()  # the export moved without its data: the environment's folder
+    assert len(utils.dataset_synth()["test"]) == 3
+    monkeypatch.setenv("JEPA_BENCH_DATA_DIR", str(tmp_path / "nowhere"))
+    with pytest.raises(FileNotFoundError, match="jepa-bench data fetch --tasks synth"):
+        utils.dataset_synth()
+
+
+def test_align_stopping_from_the_command_line(data_dir, tmp_path, capsys):
+    import benchmark.cli
+    from benchmark.evaluation.generate import end_of_turn_ids
+    from benchmark.training.models import load_model_and_tokenizer
+
+    model, tok = load_model_and_tokenizer("tiny-random-llama")
+    model.save_pretrained(tmp_path / "m")
+    tok.save_pretrained(tmp_path / "m")
+    assert benchmark.cli.main(["export-lm-eval", str(tmp_path / "lm"), "--tasks", "synth", "--data-dir",
+                               str(data_dir), "--align-stopping", str(tmp_path / "m")]) == 0
+    saved = json.loads((tmp_path / "m" / "generation_config.json").read_text())
+    assert saved["eos_token_id"] == end_of_turn_ids(tok) and len(saved["eos_token_id"]) > 1
+    assert "--apply_chat_template" in capsys.readouterr().out

@@ -45,7 +45,7 @@ def test_the_wheel_runs_without_the_source_tree(installed, tmp_path):
 
 
 def test_exported_lm_eval_hooks_import_where_a_tasks_folder_shadows_ours(tmp_path):
-    from benchmark.evaluation.lm_eval_export import utils_source
+    from benchmark.evaluation.lm_eval_hooks import utils_source
     from tasks import get_task
     from tasks.base import ScoringContext
 

@@ -74,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     except expected_errors() as e:
         print(f"jepa-bench: error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("jepa-bench: interrupted; finished runs are kept, and the same command resumes (a run in progress "
+              "from its last epoch checkpoint)", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # `jepa-bench sweep plan SPEC | head`: the reader left; nothing is wrong
         import os
 

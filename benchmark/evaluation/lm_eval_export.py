@@ -4,11 +4,13 @@ For each exported task DIR gets `jepa_<task>.yaml`, and all of them share one `u
 `lm_eval --include_path DIR --tasks jepa_synth ...` (or `TaskManager(include_path=DIR,
 include_defaults=False)`) runs our tasks in the harness and scores them exactly as `jepa-bench evaluate`:
 
-* the data: the upstream JSONL split file itself (`dataset_path: json`, absolute path);
-* the prompt: `utils.doc_to_text` renders [system, user] with SmolLM2's ChatML template, the prompt our
-  engine builds for SmolLM2 and the tiny test model (`benchmark.evaluation.generate.generation_prompt`). A model with
-  another template should instead run lm-eval with `--apply_chat_template --system_instruction "<system
-  prompt>"` and `doc_to_text: !function utils.user_text` (the YAML header says so);
+* the data: the upstream JSONL split file, loaded by `utils.dataset_<task>` (lm-eval's `custom_dataset`)
+  from `$JEPA_BENCH_DATA_DIR` when set, else from the export-time data folder recorded relative to DIR, so
+  the files hold no absolute path and the folder can move with its data;
+* the prompt (`prompt="chat-template"`, the default): the task's system prompt is the task `description`
+  and the user turn its text, rendered by the model's own chat template when lm-eval runs with
+  `--apply_chat_template`, exactly the prompt our engine builds (`generation_prompt`) for any model;
+  `prompt="chatml"` instead renders SmolLM2's ChatML in `utils.doc_to_text`, for runs without that flag;
 * decoding: greedy, `max_gen_toks` = the plan's max_new_tokens (128, the authors'; lm-eval's default is
   256), stopping at our end-of-turn tokens
   (for lm-eval's HF backend that takes `align_stopping`, see there);
@@ -25,7 +27,8 @@ files go to DIR.partial first, so a failed export leaves nothing behind.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -35,6 +38,9 @@ from benchmark.evaluation.plan import EvalPlan
 from tasks import DataError, Task, all_tasks, get_task, load_split, resolve_data_dir
 from tasks.base import ScoringContext, UnknownNameError
 
+from benchmark.evaluation.lm_eval_hooks import utils_source
+
+PROMPTS = ("chat-template", "chatml")  # the model's own template (lm_eval --apply_chat_template), or SmolLM2's
 PREFIX = "jepa_"  # lm-eval task names: jepa_synth, jepa_gsm8k, ... (no clash with lm-eval's own gsm8k)
 TAG = "jepa"  # `--tasks jepa` runs every exported task
 UTILS = "utils.py"
@@ -115,29 +121,30 @@ def _header(task: Task) -> str:
     return (f"# lm-eval task for jepa-bench task {task.name!r} v{task.version}, written by "
             "`jepa-bench export-lm-eval`; scored by utils.py with jepa-bench's own scorers.\n"
             f"# Run: lm_eval --include_path <this folder> --tasks {lm_eval_name(task)} --model hf ...\n"
-            "# The prompt is SmolLM2's ChatML render of [system, user]. For a model with another chat template use\n"
-            "#   doc_to_text: !function utils.user_text   and run lm_eval with\n"
-            f"#   --apply_chat_template --system_instruction {task.system_prompt!r}\n"
+            "# The prompt: see `description` and `doc_to_text` below (chat-template exports need lm_eval's\n"
+            "# --apply_chat_template; chatml exports render SmolLM2's ChatML themselves).\n"
             + ("" if task.kind == "choice" else
                "# Outputs equal `jepa-bench evaluate`'s only when the model's generation_config.eos_token_id\n"
                "# lists every end-of-turn id (SmolLM2: <|im_end|> and <|endoftext|>); see\n"
-               "# benchmark.evaluation.lm_eval_export.align_stopping.\n"))
+               "# `jepa-bench export-lm-eval DIR --align-stopping MODEL_DIR` writes that into the model's folder.\n"))
 
 
-def task_config(task: Task, data_file: Path, max_gen_toks: int = EvalPlan().max_new_tokens) -> dict:
+def task_config(task: Task, max_gen_toks: int = EvalPlan().max_new_tokens, prompt: str = PROMPTS[0]) -> dict:
     """The lm-eval TaskConfig of one task, as the dict its YAML file holds."""
     from benchmark.evaluation.generate import END_OF_TURN_TOKENS  # lazy: imports torch
 
     cfg = {
         "task": lm_eval_name(task),
         "tag": [TAG],
-        "dataset_path": "json",
-        # data_files as a {split: path} dict: a bare path would become lm-eval split `train`
-        "dataset_kwargs": {"data_files": {"test": str(data_file)}},
+        "dataset_path": "json",  # the loader's kind; the rows come from utils.dataset_<task> (no path here)
+        "custom_dataset": _Function(f"utils.dataset_{task.name}"),
         "test_split": "test",
-        "doc_to_text": _Function("utils.doc_to_text"),
         "target_delimiter": "",  # the prompt ends with the assistant header; nothing goes between
     }
+    if prompt == "chat-template":  # [system, user] through the model's template (lm_eval --apply_chat_template)
+        cfg.update({"description": task.system_prompt, "doc_to_text": _Function("utils.user_text")})
+    else:
+        cfg["doc_to_text"] = _Function("utils.doc_to_text")
     if task.kind == "choice":
         cfg.update({"output_type": "multiple_choice", "doc_to_choice": list(task.choices),
                     "doc_to_target": _Function("utils.gold_index")})
@@ -156,107 +163,13 @@ def task_config(task: Task, data_file: Path, max_gen_toks: int = EvalPlan().max_
     return cfg
 
 
-def task_yaml(task: Task, data_file: Path, max_gen_toks: int = EvalPlan().max_new_tokens) -> str:
-    body = yaml.dump(task_config(task, data_file, max_gen_toks), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+def task_yaml(task: Task, max_gen_toks: int = EvalPlan().max_new_tokens, prompt: str = PROMPTS[0]) -> str:
+    body = yaml.dump(task_config(task, max_gen_toks, prompt), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
                      width=1000)
     return _header(task) + body
 
 
 # ----------------------------------------------------------------------------- utils.py
-_UTILS_HEAD = '''"""lm-eval hooks for the jepa_*.yaml tasks in this folder, written by `jepa-bench export-lm-eval`.
-
-lm-eval imports this file by path; it needs the llm-jepa-bench package (`pip install -e <repo>`), whose
-scorers score every response, so the numbers are those `jepa-bench evaluate` reports on the same outputs.
-"""
-from functools import lru_cache
-from pathlib import Path  # noqa: F401 (CONTEXT uses it when a Spider folder was given)
-
-import benchmark  # noqa: F401 (first: makes `tasks` the suite's package even where a folder named tasks/ shadows it)
-from tasks import get_task
-from tasks.base import ScoringContext, Task, score_all
-from tasks.jsonl import Example
-
-'''
-
-_UTILS_BODY = '''
-
-def doc_to_text(doc: dict) -> str:
-    """[system, user] in SmolLM2's ChatML template with the assistant header: our engine's prompt."""
-    system, user = doc["messages"][0]["content"], doc["messages"][1]["content"]
-    return (f"<|im_start|>system\\n{system}<|im_end|>\\n<|im_start|>user\\n{user}<|im_end|>\\n"
-            "<|im_start|>assistant\\n")
-
-
-def user_text(doc: dict) -> str:
-    """The user turn alone, for `lm_eval --apply_chat_template --system_instruction ...` (other templates)."""
-    return doc["messages"][1]["content"]
-
-
-def gold_index(doc: dict) -> int:
-    """Index of the gold letter among the choices (choice tasks)."""
-    return list(CHOICES).index(doc["messages"][2]["content"].strip())
-
-
-def _messages(value) -> tuple:
-    return tuple({"role": m["role"], "content": m["content"]} for m in value)
-
-
-def _example(doc: dict) -> Example:
-    # the json loader gives a column to every field of any row: a missing view comes back as None
-    text, code = doc.get("text"), doc.get("code")
-    return Example(_messages(doc["messages"]), _messages(text) if text else None, _messages(code) if code else None)
-
-
-@lru_cache(maxsize=None)
-def _task(name: str) -> Task:
-    """The installed task, refused when its version is not the one these files were exported for."""
-    task = get_task(name)
-    if task.version != VERSIONS[name]:
-        raise RuntimeError(f"jepa-bench task {name!r} is v{task.version} but these lm-eval files were exported "
-                           f"for v{VERSIONS[name]}: export them again with `jepa-bench export-lm-eval`")
-    return task
-
-
-def _score(name: str, output: str, doc: dict) -> dict:
-    verdicts = score_all(_task(name), output, _example(doc), CONTEXT)
-    return {metric: 1.0 if v.correct else 0.0 for metric, v in verdicts.items()}  # undecided counts 0.0
-
-
-def score_generation(name: str, doc: dict, results: list) -> dict:
-    # our engine strips the decoded generation (as the authors' evaluate.py); lm-eval does not
-    return _score(name, results[0].strip(), doc)
-
-
-def score_choice(name: str, doc: dict, results: list) -> dict:
-    # results: one (loglikelihood, is_greedy) per choice; the answer is the most likely letter
-    lls = [ll for ll, _ in results]
-    return _score(name, CHOICES[lls.index(max(lls))], doc)
-'''
-
-
-def utils_source(tasks: list[Task], ctx: ScoringContext) -> str:
-    """utils.py: fixed hooks, the export-time constants, and one process_results_<task> per task."""
-    choices = next((t.choices for t in tasks if t.kind == "choice"), ())
-    def literal(name: str) -> str:
-        value = getattr(ctx, name)
-        if name == "spider_db_dir" and value is not None:
-            return f"Path({str(Path(value).resolve())!r})"
-        return repr(value)
-
-    settings = ", ".join(f"{f.name}={literal(f.name)}" for f in fields(ScoringContext))  # every scoring field
-    consts = (
-        f"VERSIONS = {({t.name: t.version for t in tasks})!r}  # task versions the YAML files describe\n"
-        f"CHOICES = {tuple(choices)!r}  # answer letters of the choice task (HellaSwag)\n"
-        "CONTEXT = ScoringContext(  # the evaluation plan passed to `jepa-bench export-lm-eval`\n"
-        f"    {settings})\n"
-    )
-    hooks = "".join(
-        f"\n\ndef process_results_{t.name}(doc: dict, results: list) -> dict:\n"
-        f"    return {'score_choice' if t.kind == 'choice' else 'score_generation'}({t.name!r}, doc, results)\n"
-        for t in tasks)
-    return _UTILS_HEAD + consts + _UTILS_BODY + hooks
-
-
 # ----------------------------------------------------------------------------- writing
 def _check_choices(tasks: list[Task]) -> None:
     # utils.py holds one CHOICES tuple; a second choice task with other letters would need a dict
@@ -265,38 +178,24 @@ def _check_choices(tasks: list[Task]) -> None:
 
 
 def export_lm_eval(out_dir, task_names: list[str] | None = None, *, data_dir=None, split: str = "test",
-                   plan: EvalPlan = EvalPlan(), overwrite: bool = False) -> Export:
+                   plan: EvalPlan = EvalPlan(), overwrite: bool = False, prompt: str = PROMPTS[0]) -> Export:
     """Write jepa_<task>.yaml per task and utils.py into out_dir, with the plan's scoring settings and
     max_new_tokens. Raises before writing anything when a task, split, data file or scoring requirement is
     missing, or out_dir is not empty (without overwrite)."""
+    from benchmark.training.options import ConfigError
+
+    if prompt not in PROMPTS:
+        raise ConfigError(f"prompt must be one of {', '.join(PROMPTS)}, got {prompt!r}")
     out_dir = store.check_creatable(Path(out_dir), overwrite=overwrite)
     plan.validate()
     ctx = plan.scoring_context()
     files, skipped = select_tasks(task_names, split, data_dir, ctx)
     tasks = [get_task(n) for n in files]
     _check_choices(tasks)
+    # each split file as seen from the export folder: no absolute path, and the pair can move together
+    relative = {n: os.path.relpath(path, out_dir.resolve()) for n, path in files.items()}
     with store.building(out_dir, replace=True) as work:
         for t in tasks:
-            (work / f"{lm_eval_name(t)}.yaml").write_text(task_yaml(t, files[t.name], plan.max_new_tokens),
-                                                        encoding="utf-8")
-        (work / UTILS).write_text(utils_source(tasks, ctx), encoding="utf-8")
+            (work / f"{lm_eval_name(t)}.yaml").write_text(task_yaml(t, plan.max_new_tokens, prompt), encoding="utf-8")
+        (work / UTILS).write_text(utils_source(tasks, ctx, relative), encoding="utf-8")
     return Export(out_dir, tuple(files), tuple(skipped))
-
-
-# ----------------------------------------------------------------------------- running lm-eval
-def align_stopping(model, tok):
-    """Make lm-eval's HF backend stop a row where our engine does: at any end-of-turn token. Returns model.
-
-    Our engine ends a row at the first of EOS and every end-of-turn marker the tokenizer knows
-    (`benchmark.evaluation.generate.end_of_turn_ids`; SmolLM2: <|im_end|> and <|endoftext|>). lm-eval's HFLM ends a
-    row only at `model.generation_config.eos_token_id` (SmolLM2: <|im_end|> alone): its `until` strings are
-    matched by a stopping criterion that halts only once every row of the batch has matched, and the text
-    is then decoded without special tokens, so the marker cannot be cut at either. A row that emits
-    <|endoftext|> would run on and return the text on both sides of it. Setting the generation config's
-    EOS to all end-of-turn ids removes that difference (our engine passes its ids explicitly, so it is
-    unaffected). From the command line: save the model with that generation_config.json.
-    """
-    from benchmark.evaluation.generate import end_of_turn_ids
-
-    model.generation_config.eos_token_id = end_of_turn_ids(tok)
-    return model
