@@ -47,6 +47,19 @@ Scorer = Callable[[str, Example, ScoringContext], Verdict]
 
 
 @dataclass(frozen=True)
+class HubSource:
+    """Where a task's rows can also come from through Hugging Face `datasets`: a hub id (with a pinned
+    revision), a folder saved with `save_to_disk`, or a folder of parquet files; `to_row` turns one record
+    into the (user, assistant) contents of the suite's three-message row (the system turn is the task's)."""
+
+    path: str  # hub id, e.g. "cornell-movie-review-data/rotten_tomatoes"
+    splits: dict[str, str]  # our split -> the dataset's split
+    to_row: Callable[[dict], tuple[str, str]]  # record -> (user content, assistant content)
+    name: str | None = None  # dataset configuration, e.g. "main" for openai/gsm8k
+    revision: str | None = None  # pinned commit of the hub repository
+
+
+@dataclass(frozen=True)
 class Metric:
     name: str  # key in metrics.json and predictions.jsonl
     score: Scorer  # (output, example, context) -> Verdict; must not raise on any output string
@@ -73,6 +86,7 @@ class Task:
     notes: str = ""  # anything a user must know (e.g. a split that is not the official one)
     paper: dict[str, float] = field(default_factory=dict)  # the paper's headline numbers for this task
     changelog: tuple[str, ...] = ()  # one line per version: what changed
+    hub: HubSource | None = None  # optional: build the JSONL files through `datasets` (jepa-bench data fetch --from-hub)
 
     def __post_init__(self):
         names = [m.name for m in self.metrics]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from tasks.base import Metric, Task, Verdict, register
+from tasks.base import HubSource, Metric, Task, Verdict, register
 
 _ORIGINAL = re.compile(r"\n#### (.+)$")
 _STRICT = re.compile(r"#### (\-?[0-9\.\,]+)")  # filter "strict-match", take_first
@@ -68,4 +68,7 @@ register(Task(
     main_metric="original",
     paper={"regular": 32.36, "jepa": 36.36},  # Table 13 (appendix, second-hand), Llama-3.2-1B-Instruct
     changelog=("files and views", "scorers: original, strict, flexible"),
+    # the hub's answers already end in "#### <answer>", as the authors' rows do
+    hub=HubSource("openai/gsm8k", {"train": "train", "test": "test"}, lambda r: (r["question"], r["answer"]),
+                  name="main"),
 ))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import string
 
-from tasks.base import Metric, Task, Verdict, register
+from tasks.base import HubSource, Metric, Task, Verdict, register
 
 
 def golds(ex) -> list[str]:
@@ -58,4 +58,7 @@ register(Task(
     main_metric="original",
     paper={"regular": 20.12, "jepa": 21.59},  # Table 4, lambda = 1024, k = 0
     changelog=("files and views", "scorers: original, contains, squad_em"),
+    # the authors' golds are the answers joined with "; " (the hub's test split is its `validation`)
+    hub=HubSource("google-research-datasets/nq_open", {"train": "train", "test": "validation"},
+                  lambda r: (r["question"], "; ".join(r["answer"]))),
 ))

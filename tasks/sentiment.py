@@ -7,7 +7,7 @@ Row: {"messages": [{"role": "system", "content": "Determine whether the comment 
 `exact` is the authors' check (generation == gold, gold not stripped); `prefix` is their `--startswith`
 variant for base and plain models, which continue past the label.
 """
-from tasks.base import Metric, Task, Verdict, register
+from tasks.base import HubSource, Metric, Task, Verdict, register
 
 SYSTEM = "Determine whether the comment is positive or negative"
 
@@ -32,6 +32,9 @@ register(Task(
     files={"train": "rotten_tomatoes_train.jsonl", "test": "rotten_tomatoes_test.jsonl"},
     system_prompt=SYSTEM, metrics=METRICS, main_metric="exact", changelog=CHANGELOG,
     paper={"regular": 56.57, "jepa": 57.76},  # Table 9 (appendix, second-hand), after paraphrase pretraining
+    # the hub's copy: label 1 is a positive review, which the authors' rows call "Good"
+    hub=HubSource("cornell-movie-review-data/rotten_tomatoes", {"train": "train", "test": "test"},
+                  lambda r: (r["text"], "Good" if r["label"] == 1 else "Bad")),
 ))
 register(Task(
     name="yelp", version=2, family="sentiment", source="rbalestr-lab/llm-jepa datasets/", license="Yelp dataset terms",

@@ -19,6 +19,10 @@ def register(sub) -> None:
                                                         f"(default: {BASE_URL})")
     f.add_argument("--spider-url", default=SPIDER_URL, help=f"where spider_data.zip is (default: {SPIDER_URL})")
     f.add_argument("--force", action="store_true", help="re-download files whose checksum does not match")
+    f.add_argument("--from-hub", action="store_true", help="build the tasks' files through Hugging Face datasets "
+                                                           "(tasks that declare a hub source: rotten_tomatoes, gsm8k, nq_open)")
+    f.add_argument("--hub-path", default=None, help="with --from-hub: a local copy (a save_to_disk folder or "
+                                                    "parquet files) instead of the hub")
     f.add_argument("--no-progress", action="store_true", help="no progress bar")
     f.set_defaults(handler=run_fetch)
 
@@ -30,6 +34,14 @@ def run_fetch(ns) -> int:
 
     tasks = comma_list(ns.tasks)
     root = resolve_data_dir(ns.data_dir)
+    if ns.from_hub:
+        from benchmark.data.hub import build_from_hub
+
+        if not tasks:
+            raise FetchError("--from-hub needs --tasks (e.g. --tasks rotten_tomatoes)")
+        for name in tasks:
+            build_from_hub(name, root, local=ns.hub_path, force=ns.force)
+        return 0
     wanted, unpinned = plan(tasks)
     hand = f"not in the fetch manifest (no pinned checksum); copy it by hand into {root}"
     if unpinned and tasks is not None:  # asked for by name: refuse rather than fetch it unverified
