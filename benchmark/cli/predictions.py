@@ -9,13 +9,15 @@ HELP = "show predictions beside their data, or strip data copies from a tree"
 def register(sub) -> None:
     p = sub.add_parser("predictions", help=HELP, description=HELP)
     psub = p.add_subparsers(dest="predictions_command", required=True)
-    show = psub.add_parser("show", help="print each example's user message, gold, output and verdicts")
+    show = psub.add_parser("show", help="print each example's user message, gold, output and verdicts",
+                           description="Print each example's user message, gold, output and verdicts.")
     show.add_argument("eval_dir", help="an evaluation folder, e.g. RESULTS/<run_id>/epochs/epoch_3/test")
     show.add_argument("--wrong", default=None, metavar="METRIC", help="only the examples this metric marks wrong")
     show.add_argument("--limit", type=int, default=None, help="at most this many examples")
     show.add_argument("--data-dir", default=None, help="folder of the upstream JSONL files")
     show.set_defaults(handler=run_show)
-    strip = psub.add_parser("strip", help="remove prompts and golds from every predictions.jsonl under a folder")
+    strip = psub.add_parser("strip", help="remove prompts and golds from every predictions.jsonl under a folder",
+                           description="Remove prompts and golds from every predictions.jsonl under a folder.")
     strip.add_argument("root", help="a results tree (or any folder above evaluation folders)")
     strip.add_argument("--data-dir", default=None, help="folder of the upstream JSONL files (checks each gold)")
     strip.set_defaults(handler=run_strip)

@@ -17,11 +17,13 @@ def register(sub) -> None:
     sw = sub.add_parser("sweep", help=HELP, description=HELP, epilog=EPILOG,
                         formatter_class=argparse.RawDescriptionHelpFormatter)
     ssub = sw.add_subparsers(dest="sweep_command", required=True)
-    plan = ssub.add_parser("plan", help="list the runs a spec expands to and which are done")
+    plan = ssub.add_parser("plan", help="list the runs a spec expands to and which are done",
+                           description="List the runs a spec expands to and which are done.")
     plan.add_argument("spec", help="a sweep YAML file, e.g. configs/ci.yaml")
     plan.add_argument("--results", default=None, help="results directory (default: the spec's `results`)")
     plan.set_defaults(handler=run_plan)
-    run = ssub.add_parser("run", help="build the missing runs of a spec; resumable, safe to run twice at once")
+    run = ssub.add_parser("run", help="build the missing runs of a spec; resumable, safe to run twice at once",
+                           description="Build the missing runs of a spec; resumable, safe to run twice at once.")
     run.add_argument("spec", help="a sweep YAML file, e.g. configs/ci.yaml")
     run.add_argument("--results", default=None, help="results directory (default: the spec's `results`)")
     run.add_argument("--executor", choices=("local", "workers", "slurm", "submitit-local"), default="local",
