@@ -215,3 +215,15 @@ def test_verdicts_say_whether_the_effect_is_absent_or_the_data_thin(tree):
         assert r["verdict"].endswith(("(effect absent)", "(too little data)"))
         assert ("powered" in r["verdict_reason"]) and not math.isnan(r["mde"])
         assert r["powered"] == (r["mde"] <= abs(r["paper_delta"]))
+
+
+def test_a_fig1_point_stands_only_beside_a_six_epoch_run():
+    """Fig. 1's epoch-3 point is three epochs into a six-epoch run, not a three-epoch run (the learning-rate
+    schedule differs): it must not be compared with a run that trained three epochs."""
+    from benchmark.analysis.tables import paper_reference
+
+    paper = load_paper_numbers()
+    three = paper_reference(paper, "synth", "jepa", False, "smollm2-135m-instruct", "exact", epochs=3)
+    assert "mean" not in three and "epochs" in three["reason"]
+    six = paper_reference(paper, "synth", "jepa", False, "smollm2-135m-instruct", "exact", epochs=6)
+    assert six["table"] == "Fig. 1 (epoch 6)"

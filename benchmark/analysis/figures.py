@@ -21,8 +21,8 @@ def _save(fig, out: Path, name: str) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
     paths = [out / f"{name}.png", out / f"{name}.pdf"]
-    for p in paths:
-        fig.savefig(p, dpi=130)
+    for p in paths:  # no creation date: the same results give byte-identical figures (no churn in git)
+        fig.savefig(p, dpi=130, metadata={"CreationDate": None} if p.suffix == ".pdf" else None)
     return paths
 
 

@@ -26,7 +26,7 @@ VERDICT_RULE = (
     "ABSENT when the MDE is at most the paper's own |B − A| (an effect of the paper's size would have been "
     "detected), and TOO LITTLE DATA otherwise, with the seeds (and test rows) it would take. A paper number "
     "is compared only when it measures the same thing: task, method, metric, the whole test split, and the "
-    "number of training epochs where the paper states it."
+    "number of training epochs (four, the paper's protocol, where a table states none)."
 )
 
 MIN_SEEDS = 3
