@@ -84,3 +84,23 @@ def test_without_checkpoints_a_restart_begins_again(data_dir, tmp_path):
     out = tmp_path / "run"
     assert main(_args(data_dir, out)[:-1] + ["--no-checkpoint-every-epoch", "--no-progress"]) == 0
     assert not list(out.rglob("checkpoint-*"))
+
+
+def test_a_partial_folder_of_another_run_is_never_continued(data_dir, tmp_path):
+    """`train --out X` killed, then started again with other settings: it starts afresh, it does not resume
+    the other run's checkpoint."""
+    import shutil
+
+    from benchmark.cli import main
+
+    out = tmp_path / "run"
+    assert main(_args(data_dir, out)) == 0
+    shutil.copytree(out, tmp_path / "run.partial")  # a complete-looking work folder of that run...
+    (tmp_path / "run.partial" / "trainer" / "checkpoint-4").mkdir(parents=True)  # ...with a checkpoint
+    for name in ("jepa_bench_state.json", "jepa_bench_term_generator.pt"):
+        (tmp_path / "run.partial" / "trainer" / "checkpoint-4" / name).write_text("{}")
+    shutil.rmtree(out)
+    other = _args(data_dir, out)
+    other[other.index("--lr") + 1] = "2e-3"  # another run: another id
+    assert main(other) == 0
+    assert not (tmp_path / "run.partial").exists() and (out / "summary.json").is_file()

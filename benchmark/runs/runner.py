@@ -181,7 +181,8 @@ def execute(spec: RunSpec, final: Path, *, replace: bool, progress: bool = True,
     from benchmark.runs.resume import latest_checkpoint
 
     partial = final.with_name(final.name + store.PARTIAL)
-    resumable = spec.train.checkpoint_every_epoch and latest_checkpoint(partial / _TRAINER_DIR) is not None
+    resumable = (spec.train.checkpoint_every_epoch and latest_checkpoint(partial / _TRAINER_DIR) is not None
+                 and _partial_run_id(partial) == spec.run_id)  # never continue another run's work
     with store.building(final, replace=replace, keep_partial=resumable, keep_on_interrupt=True) as work:
         if nproc_per_node > 1:
             _torchrun(spec, work, nproc_per_node, progress)
@@ -190,6 +191,13 @@ def execute(spec: RunSpec, final: Path, *, replace: bool, progress: bool = True,
         if store.read_summary(work, spec.run_id) is None:
             raise store.StoreError(f"{final}: the run finished without a valid summary")
     return final
+
+
+def _partial_run_id(partial: Path) -> str | None:
+    try:
+        return store.read_json(partial / store.CONFIG).get("run_id")
+    except store.StoreError:
+        return None
 
 
 def run_one(spec: RunSpec, results: str | Path, *, progress: bool = True,
