@@ -1,9 +1,13 @@
 """`jepa-bench train` end to end on the tiny model, and every bad input: one line, exit 2, nothing written."""
 import json
+import re
+from pathlib import Path
 
 import pytest
 
 from benchmark.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
 
 BASE = ["train", "--model", "tiny-random-llama", "--task", "synth", "--epochs", "1", "--batch-size", "2",
         "--grad-accum", "1", "--no-progress"]
@@ -74,3 +78,21 @@ def test_tasks_listing(data_dir, capsys):
     assert main(["tasks", "--data-dir", str(data_dir)]) == 0
     out = capsys.readouterr().out
     assert "synth" in out and "gsm8k" in out and "missing" in out
+
+
+def test_version_and_every_command_describes_itself(capsys):
+    from benchmark.cli import build_parser
+
+    with pytest.raises(SystemExit) as e:
+        main(["--version"])
+    assert e.value.code == 0 and capsys.readouterr().out.startswith("jepa-bench 0.")
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices
+    for name, sub in commands.items():
+        nested = [a for a in sub._actions if a.__class__.__name__ == "_SubParsersAction"]
+        for p in [sub] + [q for a in nested for q in a.choices.values()]:
+            assert p.description, f"{p.prog} --help has no description"
+            text = p.format_help()
+            assert all(line.count("(default:") <= 1 for line in text.splitlines()), p.prog  # never printed twice
+            for path in re.findall(r"configs/[\w/.-]+\.yaml", text):  # examples name specs that exist
+                assert (ROOT / path).is_file(), f"{p.prog}: {path}"
