@@ -123,13 +123,15 @@ def judge(comp: Comparison, root: Path, cache: dict) -> Judged:
         return Judged(comp, problem=str(e))
     table = main if comp.versus == "regular" else ablation
     if table.empty:
-        return Judged(comp, problem=f"{comp.results} has no {comp.versus} comparison")
+        return Judged(comp, problem=f"no {comp.versus} comparison in {comp.results} yet")
     rows = table[(table["task"] == comp.task) & (table["method"] == comp.method)]
     if comp.lbd is not None:
         rows = rows[rows["lambda"] == comp.lbd]
     if comp.predictors is not None:
         rows = rows[rows["k"] == comp.predictors]
-    if len(rows) != 1:
+    if rows.empty:
+        return Judged(comp, problem=f"no complete {comp.method} runs on {comp.task} in {comp.results} yet")
+    if len(rows) > 1:
         return Judged(comp, problem=f"{len(rows)} arms of {comp.method} on {comp.task} in {comp.results}: name lbd/predictors")
     return Judged(comp, row=rows.iloc[0].to_dict())
 
