@@ -84,3 +84,30 @@ def test_bad_claims_data_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="Did you mean 'paper_effect'"):
         load_claims(bad)
     assert CLAIMS_FILE.is_file()
+
+
+def test_a_comparison_names_what_it_measures(tmp_path):
+    """measure: drop reads the overfitting table (analysis/overfitting.py), as the report does."""
+    from benchmark.analysis.overfitting import overfitting_table
+    from benchmark.analysis.paper import load_paper_numbers
+    from benchmark.analysis.runs import load_runs
+    from tests.test_overfitting import OVERFITS, _tree
+
+    _tree(tmp_path / "results" / "over", OVERFITS)
+    data = tmp_path / "claims.yaml"
+    head = "claims:\n  - {id: x, title: X, claim: c, source: s, paper: p, paper_version: v, evidence: main text, "
+    data.write_text(head + "comparisons: [{results: results/over, task: synth, method: jepa, measure: drop}]}\n")
+    (comp,) = load_claims(data)[0].comparisons
+    judged = judge(comp, tmp_path, {})
+    table = overfitting_table(load_runs(tmp_path / "results" / "over"), "test", load_paper_numbers())
+    row = table[table.method == "jepa"].iloc[0]
+    assert judged.row["verdict"] == row["verdict"] == "reproduced" and judged.row["delta"] == row["delta"]
+    md = build_ledger(tmp_path / "out", claims_file=data, root=tmp_path).read_text()
+    assert "Δ drop from the peak epoch (regular − arm) vs regular" in md
+    data.write_text(head + "comparisons: [{results: results/over, task: synth, method: jepa, measure: dorp}]}\n")
+    with pytest.raises(ConfigError, match="Did you mean 'drop'"):
+        load_claims(data)
+    data.write_text(head + "comparisons: [{results: results/over, task: synth, method: jepa, measure: drop, "
+                    "versus: cosine}]}\n")
+    with pytest.raises(ConfigError, match="is against regular, not .cosine."):
+        load_claims(data)

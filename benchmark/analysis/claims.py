@@ -21,7 +21,15 @@ from benchmark.data.shipped import paper_dir
 CLAIMS_FILE = paper_dir() / "claims.yaml"
 CLAIM_KEYS = ("id", "title", "claim", "source", "paper", "paper_version", "evidence", "paper_effect", "paper_spec",
               "cpu_spec", "comparisons", "no_run", "note")
-COMPARISON_KEYS = ("results", "task", "method", "versus", "lbd", "predictors", "split", "note")
+COMPARISON_KEYS = ("results", "task", "method", "versus", "measure", "lbd", "predictors", "split", "note")
+# What a comparison measures, and the report table that holds it (the verdict is that table's).
+MEASURES = {"score": "final score", "drop": "drop from the peak epoch (regular − arm)",
+            "diagnostic": "fall of the JEPA term (arm − regular)"}
+# The reference arm a comparison pairs with, per measure: regular (tables.py, overfitting.py, diagnostic.py),
+# cosine LLM-JEPA (Table 3, ablation.py) or LLM-JEPA without loss dropout at equal FLOPs (Table 6, loss_dropout.py).
+REFERENCES = {"regular": "regular", "cosine": "cosine", "ld0": "LD 0, λ 1"}
+TABLE_KINDS = (("score", "regular"), ("score", "cosine"), ("score", "ld0"), ("drop", "regular"),
+               ("diagnostic", "regular"))
 
 
 @dataclass(frozen=True)
@@ -29,7 +37,8 @@ class Comparison:
     results: str  # a committed results tree
     task: str
     method: str  # the treatment's method label (jepa, stp, jepa-l2, ...)
-    versus: str = "regular"  # regular (the comparison table) or cosine (the Table 3 ablation)
+    versus: str = "regular"  # the reference arm (REFERENCES): regular, cosine (Table 3) or ld0 (Table 6)
+    measure: str = "score"  # score (final accuracy), drop (overfitting.py) or diagnostic (diagnostic.py)
     lbd: float | None = None  # pick one arm when the tree holds several
     predictors: int | None = None
     split: str = "test"
@@ -86,6 +95,14 @@ def load_claims(path: str | Path = CLAIMS_FILE) -> list[Claim]:
             if bad:
                 raise ConfigError(f"{where}: " + "; ".join(did_you_mean("comparison key", b, list(COMPARISON_KEYS))
                                                           for b in bad))
+            measure, versus = comp.get("measure", "score"), comp.get("versus", "regular")
+            if measure not in MEASURES:
+                raise ConfigError(f"{where}: " + did_you_mean("measure", measure, list(MEASURES)))
+            if versus not in REFERENCES:
+                raise ConfigError(f"{where}: " + did_you_mean("versus", versus, list(REFERENCES)))
+            if (measure, versus) not in TABLE_KINDS:
+                raise ConfigError(f"{where}: measure {measure!r} is against "
+                                  f"{' or '.join(v for m, v in TABLE_KINDS if m == measure)}, not {versus!r}")
             comps.append(Comparison(**comp))
         if not comps and not c.get("no_run"):
             raise ConfigError(f"{where}: a claim without comparisons must say why (no_run)")
@@ -98,9 +115,12 @@ def load_claims(path: str | Path = CLAIMS_FILE) -> list[Claim]:
     return claims
 
 
-def _tables(results: Path, split: str, cache: dict):
-    """(comparison table, ablation table) of a results tree, built once."""
+def _tables(results: Path, split: str, cache: dict) -> dict:
+    """The report tables of a results tree, by (measure, reference), built once."""
     from benchmark.analysis.ablation import ablation_table
+    from benchmark.analysis.diagnostic import diagnostic_table
+    from benchmark.analysis.loss_dropout import loss_dropout_table
+    from benchmark.analysis.overfitting import overfitting_table
     from benchmark.analysis.paper import load_paper_numbers
     from benchmark.analysis.runs import load_runs
     from benchmark.analysis.tables import comparison_table
@@ -109,7 +129,11 @@ def _tables(results: Path, split: str, cache: dict):
     if key not in cache:
         runs = load_runs(results, log=lambda *a: None)
         paper = load_paper_numbers()
-        cache[key] = (comparison_table(runs, split, paper), ablation_table(runs, split, paper))
+        cache[key] = {("score", "regular"): comparison_table(runs, split, paper),
+                      ("score", "cosine"): ablation_table(runs, split, paper),
+                      ("score", "ld0"): loss_dropout_table(runs, split, paper),
+                      ("drop", "regular"): overfitting_table(runs, split, paper),
+                      ("diagnostic", "regular"): diagnostic_table(runs)}
     return cache[key]
 
 
@@ -118,12 +142,15 @@ def judge(comp: Comparison, root: Path, cache: dict) -> Judged:
     if not results.is_dir():
         return Judged(comp, problem=f"results tree {comp.results} is not committed")
     try:
-        main, ablation = _tables(results, comp.split, cache)
+        tables = _tables(results, comp.split, cache)
     except ReportError as e:
         return Judged(comp, problem=str(e))
-    table = main if comp.versus == "regular" else ablation
+    table = tables[(comp.measure, comp.versus)]
     if table.empty:
-        return Judged(comp, problem=f"no {comp.versus} comparison in {comp.results} yet")
+        what = {("drop", "regular"): "runs with per-epoch evaluations", ("diagnostic", "regular"): "runs that "
+                "logged the JEPA diagnostic", ("score", "cosine"): "finished Table 3 variant (beside its cosine arm)",
+                ("score", "ld0"): "finished loss-dropout arm under a FLOP budget (beside LD 0, λ 1)"}.get((comp.measure, comp.versus), f"{comp.versus} comparison")
+        return Judged(comp, problem=f"no {what} in {comp.results} yet")
     rows = table[(table["task"] == comp.task) & (table["method"] == comp.method)]
     if comp.lbd is not None:
         rows = rows[rows["lambda"] == comp.lbd]
@@ -156,9 +183,13 @@ def _ours(j: Judged) -> str:
     r = j.row
     if j.problem:
         return f"— ({j.problem})"
-    ref = "cosine" if j.comparison.versus == "cosine" else "regular"
-    return (f"{r['method']} on {r['task']}: Δ vs {ref} {fmt_num(r['delta'])} points over {int(r['n_pairs'])} seeds "
-            f"(p {fmt_p(r['p'])}, Holm {fmt_p(r.get('p_holm', math.nan))}), MDE {fmt_num(r.get('mde', math.nan))}")
+    comp = j.comparison
+    digits, unit = (4, "") if comp.measure == "diagnostic" else (2, " points")
+    what = "Δ" if comp.measure == "score" else f"Δ {MEASURES[comp.measure]}"
+    arm = r["variant"] if comp.versus == "ld0" else r["method"]
+    return (f"{arm} on {r['task']}: {what} vs {REFERENCES[comp.versus]} {fmt_num(r['delta'], digits)}{unit} over "
+            f"{int(r['n_pairs'])} seeds (p {fmt_p(r['p'])}, Holm {fmt_p(r.get('p_holm', math.nan))}), "
+            f"MDE {fmt_num(r.get('mde', math.nan), digits)}")
 
 
 def rows_for_csv(claims: list[Claim], judged: dict[str, list[Judged]]) -> list[dict]:
@@ -175,6 +206,7 @@ def rows_for_csv(claims: list[Claim], judged: dict[str, list[Judged]]) -> list[d
             r = j.row
             out.append({**base, "results": j.comparison.results, "task": j.comparison.task,
                         "method": j.comparison.method, "versus": j.comparison.versus,
+                        "measure": j.comparison.measure,
                         "delta": r.get("delta"), "n_seeds": r.get("n_pairs"), "p": r.get("p"),
                         "p_holm": r.get("p_holm"), "mde": r.get("mde"), "paper_delta_matched": r.get("paper_delta"),
                         "verdict": r.get("verdict", ""), "reason": r.get("verdict_reason", j.problem),

@@ -131,6 +131,33 @@ def plot_lambda_k(runs: list[Run], task: str, split: str, out: Path) -> list[Pat
     return _save(fig, out, f"lambda_k_{task}_{split}")
 
 
+def plot_effect_vs_size(runs: list[Run], table, task: str, out: Path) -> list[Path] | None:
+    """The paper's Table 15 as a figure: each arm's Δ vs regular (± one standard error of the paired
+    differences) against the model's parameter count; None when the task has fewer than two models."""
+    import math
+
+    params = {}
+    for r in runs:
+        if r.cfg["task"] == task and r.cfg["model"] not in params:
+            params[r.cfg["model"]] = r.record().get("parameters")
+    rows = table[(table["task"] == task) & (table["n_pairs"] > 0) & table["model"].map(params).notna()]
+    if rows["model"].nunique() < 2:
+        return None
+    fig, (ax,) = _figure()
+    for method, arm in rows.groupby("method"):
+        arm = arm.assign(n_params=arm["model"].map(params)).sort_values("n_params")
+        se = [sd / math.sqrt(n) if n > 1 and sd == sd else 0.0 for sd, n in zip(arm["sd_diff"], arm["n_pairs"])]
+        ax.errorbar(arm["n_params"], arm["delta"], yerr=se, marker="o", capsize=3, label=method)
+        for x, y, m in zip(arm["n_params"], arm["delta"], arm["model"]):
+            ax.annotate(m, (x, y), fontsize=6, xytext=(3, 3), textcoords="offset points")
+    ax.axhline(0.0, color="grey", lw=0.8)
+    ax.set(xscale="log", xlabel="parameters", ylabel="Δ vs regular (points)",
+           title=f"{task}: effect against model size (± 1 s.e.)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return _save(fig, out, f"effect_vs_size_{task}")
+
+
 def plot_singular_values(spectra: dict, out: Path, *, title: str = "", stem: str = "singular_values") -> list[Path]:
     """Fig. 3 left: one line per model, log-scale y."""
     import numpy as np

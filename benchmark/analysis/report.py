@@ -6,8 +6,13 @@ Reads only the results tree (through benchmark.store and analysis/runs.py) and t
     OUT/README.md                       what was run, every table and figure, the verdicts, the deviations
     OUT/tables/comparison.{md,tex,csv}  mean ± std over seeds, n, Δ vs regular, paired one-tailed p, Holm p,
                                         the paper's number, verdict per cell (analysis/tables.py)
+    OUT/tables/{ablation,loss_dropout,overfitting,diagnostic}.csv
+                                        when the tree has them: Table 3's variants vs cosine (ablation.py),
+                                        loss dropout at equal FLOPs vs LD 0 (loss_dropout.py, Table 6),
+                                        the drop from each arm's peak epoch (overfitting.py, Fig. 1 right),
+                                        the JEPA term under each objective (diagnostic.py, Fig. 3 right)
     OUT/figures/*.png|pdf               accuracy vs epoch (± std band), losses over steps, accuracy vs FLOPs,
-                                        λ × k heatmap, representations (analysis/figures.py)
+                                        λ × k heatmap, effect vs model size, representations (figures.py)
 """
 from __future__ import annotations
 
@@ -113,7 +118,9 @@ def write_readme(out: Path, title: str, runs: list[Run], table, figures: list[Pa
     captions = {"accuracy_vs_epoch": "accuracy after each epoch, mean ± one std over seeds (the paper's Fig. 1 right)",
                 "losses": "LM loss, and JEPA / STP loss and cosine, over optimizer steps (mean over seeds)",
                 "accuracy_vs_flops": "accuracy against analytic training FLOPs (the paper's Fig. 5)",
-                "lambda_k": "LLM-JEPA accuracy over the λ × k grid (the paper's Fig. 7)"}
+                "lambda_k": "LLM-JEPA accuracy over the λ × k grid (the paper's Fig. 7)",
+                "effect_vs_size": "each arm's Δ vs regular against the model's parameter count (the paper's "
+                                  "Table 15)"}
     for f in figures:
         if f.suffix != ".png":
             continue
@@ -153,6 +160,9 @@ def build_report(results: str | Path, out: str | Path, *, split: str = "test", t
     """Render the report of a results tree into `out` (replaced as a whole, atomically); returns its README."""
     from benchmark import store
     from benchmark.analysis.ablation import ablation_section, ablation_table
+    from benchmark.analysis.diagnostic import diagnostic_section, diagnostic_table
+    from benchmark.analysis.loss_dropout import loss_dropout_section, loss_dropout_table
+    from benchmark.analysis.overfitting import overfitting_section, overfitting_table
     from benchmark.analysis.paper import load_paper_numbers
     from benchmark.runs.represent import read_analyses
 
@@ -162,20 +172,27 @@ def build_report(results: str | Path, out: str | Path, *, split: str = "test", t
     paper = load_paper_numbers()
     table = comparison_table(runs, split, paper)
     ablation = ablation_table(runs, split, paper)
+    overfitting = overfitting_table(runs, split, paper)
+    loss_dropout = loss_dropout_table(runs, split, paper)
+    diagnostic = diagnostic_table(runs)
     analyses = read_analyses(results)
     with store.building(out, replace=True) as work:
         write_tables(table, work / "tables")
-        if not ablation.empty:
-            ablation.to_csv(work / "tables" / "ablation.csv", index=False)
+        for name, extra in (("ablation", ablation), ("loss_dropout", loss_dropout), ("overfitting", overfitting),
+                            ("diagnostic", diagnostic)):
+            if not extra.empty:
+                extra.to_csv(work / "tables" / f"{name}.csv", index=False)
         drawn: list[Path] = []
         for task in sorted({r.cfg["task"] for r in runs}):
             drawn += figures.plot_accuracy_vs_epoch(runs, task, split, work / "figures")
             drawn += figures.plot_losses(runs, task, work / "figures")
             drawn += figures.plot_accuracy_vs_flops(runs, task, split, work / "figures")
             drawn += figures.plot_lambda_k(runs, task, split, work / "figures") or []
+            drawn += figures.plot_effect_vs_size(runs, table, task, work / "figures") or []
         for task, res in analyses.items():
             figures.representation_figures(res, task, work / "figures")
-        sections = ablation_section(ablation)
+        sections = (ablation_section(ablation) + loss_dropout_section(loss_dropout)
+                    + overfitting_section(overfitting) + diagnostic_section(diagnostic))
         if split != "test":  # a validation report is for choosing: say what `jepa-bench select` chooses
             from benchmark.analysis.select import format_ranking, rank
 

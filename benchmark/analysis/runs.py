@@ -122,6 +122,16 @@ class Run:
         return store.read_json(self.path / store.CONFIG)
 
 
+def group_arms(runs: list[Run]) -> list[tuple[list[Run], list[Run] | None]]:
+    """Each arm (runs that differ only in their seed), with the `regular` arm of its setting (None when the
+    tree has none; the regular arm itself is paired with itself), in the order the runs came."""
+    arms: dict[tuple, list[Run]] = {}
+    for r in runs:
+        arms.setdefault(r.arm, []).append(r)
+    regular = {rs[0].setting: rs for rs in arms.values() if is_baseline(rs[0].cfg)}
+    return [(rs, regular.get(rs[0].setting)) for rs in arms.values()]
+
+
 def load_runs(results: Path, metric: str | None = None, *, skip_broken: bool = False, log=print) -> list[Run]:
     """Every complete run under `results`. A run whose summary cannot be read fails the load (naming each
     such run) unless `skip_broken`, which lists them and goes on: a report never silently drops a run."""

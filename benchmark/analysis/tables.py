@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from benchmark.analysis.runs import ReportError, Run, fmt_num, fmt_p, is_baseline, uses_predictors
+from benchmark.analysis.runs import ReportError, Run, fmt_num, fmt_p, group_arms, is_baseline, uses_predictors
 
 PAPER_MODEL = "meta-llama/Llama-3.2-1B-Instruct"
 PAPER_EPOCHS = 4.0
@@ -129,12 +129,8 @@ def comparison_table(runs: list[Run], split: str, paper=None):
 
     from benchmark.analysis import stats, verdicts
 
-    arms: dict[tuple, list[Run]] = {}
-    for r in runs:
-        arms.setdefault(r.arm, []).append(r)
-    regular = {rs[0].setting: rs for rs in arms.values() if is_baseline(rs[0].cfg)}
     rows = []
-    for rs in arms.values():
+    for rs, base in group_arms(runs):
         cfg = rs[0].cfg
         scores = {r.cfg["seed"]: r.score(split) for r in rs if r.score(split) is not None}
         if not scores:
@@ -148,7 +144,6 @@ def comparison_table(runs: list[Run], split: str, paper=None):
                "mean": mean, "std": std, "delta": math.nan, "p": math.nan, "n_pairs": 0, "sd_diff": math.nan,
                "row_var": math.nan, "n_rows": 0, "seeds": ",".join(str(s) for s in sorted(scores)),
                "baseline": is_baseline(cfg)}
-        base = regular.get(rs[0].setting)
         if not is_baseline(cfg) and base:
             row.update(paired_detail(rs, base, split))
         ref = paper_reference(paper, cfg["task"], label, bool(cfg.get("pretrain")), cfg["model"], row["metric"],

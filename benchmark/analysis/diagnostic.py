@@ -1,0 +1,125 @@
+"""Next-token training does not minimise the JEPA term (paper §3.3, Fig. 3 right).
+
+Runs with `jepa_diagnostic_every` log 1 − cos(Pred(Enc(Text)), Enc(Code)) measured without gradient
+(`jepa_diagnostic` in train_log.jsonl), whatever their objective. The paper shows this term flat under
+next-token training and falling under LLM-JEPA. Each run gives its fall = (mean of the first tenth of its
+logged values) − (mean of the last tenth); each arm is paired by seed with regular: Δ = the arm's fall −
+regular's fall, tested one-tailed (H1: the arm lowers the term more), Holm-corrected within the task.
+
+Fig. 3 right prints no values, so the paper gives the direction but no effect size: the power statement is
+the minimum detectable effect alone, and a negative verdict cannot say whether an effect of the paper's size
+was absent.
+"""
+from __future__ import annotations
+
+import math
+
+from benchmark.analysis.runs import Run, fmt_num, fmt_p, group_arms, is_baseline, uses_predictors
+from benchmark.analysis.tables import power_columns
+from benchmark.training.objectives import DIAGNOSTIC_KEY
+
+WINDOW = 0.1  # share of the logged values averaged at each end (single log lines are noisy micro-batches)
+PAPER_DIRECTION = 1.0  # Fig. 3 right: the term falls under LLM-JEPA, stays flat under next-token training
+
+
+def diagnostic_series(run: Run) -> list[tuple[int, float]]:
+    """(optimizer step, 1 − cos) of every logged diagnostic of the run, in step order."""
+    return sorted((rec["step"], float(rec[DIAGNOSTIC_KEY])) for rec in run.train_log() if DIAGNOSTIC_KEY in rec)
+
+
+def start_end_fall(series: list[tuple[int, float]]) -> tuple[float, float, float]:
+    """(start, end, start − end), each end the mean of WINDOW of the values (at least one)."""
+    w = max(1, int(len(series) * WINDOW))
+    start = sum(v for _, v in series[:w]) / w
+    end = sum(v for _, v in series[-w:]) / w
+    return start, end, start - end
+
+
+def diagnostic_table(runs: list[Run]):
+    """One row per arm whose runs logged the diagnostic (at least two values each): start, end and fall
+    (mean ± std over seeds), and for each non-regular arm the paired test of its fall against regular's;
+    empty when no run logged it."""
+    import pandas as pd
+
+    from benchmark.analysis import stats, verdicts
+
+    rows = []
+    for rs, base in group_arms(runs):
+        falls = {r.cfg["seed"]: start_end_fall(s) for r in rs if len(s := diagnostic_series(r)) >= 2}
+        if not falls:
+            continue
+        cfg = rs[0].cfg
+        start, _, n = stats.mean_std([v[0] for v in falls.values()])
+        end, _, _ = stats.mean_std([v[1] for v in falls.values()])
+        fall, fall_std, _ = stats.mean_std([v[2] for v in falls.values()])
+        row = {"task": cfg["task"], "model": cfg["model"], "method": rs[0].label,
+               "lambda": None if is_baseline(cfg) else cfg.get("lbd"),
+               "k": cfg.get("predictors") if uses_predictors(cfg) else None, "n": n, "start": start, "end": end,
+               "fall_mean": fall, "fall_std": fall_std, "baseline": is_baseline(cfg), "delta": math.nan,
+               "p": math.nan, "n_pairs": 0, "sd_diff": math.nan, "row_var": math.nan, "n_rows": 0}
+        if base and not is_baseline(cfg):
+            base_falls = {r.cfg["seed"]: start_end_fall(s)[2] for r in base if len(s := diagnostic_series(r)) >= 2}
+            test = stats.paired_t_test({s: v[2] for s, v in falls.items()}, base_falls, alternative="greater")
+            diffs = [falls[s][2] - base_falls[s] for s in sorted(set(falls) & set(base_falls))]
+            row.update(delta=test.mean_diff, p=test.p, n_pairs=test.n,
+                       sd_diff=stats.mean_std(diffs)[1] if len(diffs) > 1 else math.nan)
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    table = table.sort_values(["task", "model", "method", "lambda", "k"], na_position="first").reset_index(drop=True)
+    table["p_holm"] = math.nan
+    for _, idx in table.groupby("task").groups.items():
+        table.loc[idx, "p_holm"] = stats.holm(table.loc[idx, "p"].tolist())
+    judged, mdes, texts = [], [], []
+    for _, r in table.iterrows():
+        pw = power_columns(r, math.nan) if r["n_pairs"] else {"mde": math.nan}
+        mdes.append(pw["mde"])
+        power = (f"power: the paper prints no size for this effect; our minimum detectable effect is "
+                 f"{fmt_num(pw['mde'], 4)} (1 − cos units, α 0.05, power 0.8, {int(r['n_pairs'])} seeds)")
+        texts.append(power if r["n_pairs"] else "")
+        if r["baseline"]:
+            judged.append(("baseline", ""))
+        elif r["n_pairs"] == 0:
+            judged.append(("no baseline", "no regular arm that logged the diagnostic in the same setting"))
+        else:
+            label, reason = verdicts.claim_verdict(r["delta"], r["p_holm"], PAPER_DIRECTION, n=int(r["n_pairs"]))
+            if label != "reproduced":  # absent effect or thin data cannot be told apart without the paper's size
+                label += " (no paper effect size)"
+            judged.append((label, f"{reason}; {power}"))
+    table["mde"] = mdes
+    table["power"] = texts
+    table["paper_delta"] = math.nan  # a direction without a size
+    table["paper_table"] = "Fig. 3 right (direction only)"
+    table["verdict"] = [v[0] for v in judged]
+    table["verdict_reason"] = [v[1] for v in judged]
+    return table
+
+
+def diagnostic_section(table) -> list[str]:
+    """README lines for the diagnostic table (none when no run logged the diagnostic)."""
+    import pandas as pd
+
+    from benchmark.analysis import stats
+
+    if table.empty:
+        return []
+    f4 = lambda x: fmt_num(x, 4)  # noqa: E731 (1 - cos values need four digits)
+    shown = pd.DataFrame({
+        "task": table["task"], "method": table["method"],
+        "λ": table["lambda"].map(lambda v: "" if v is None or v != v else f"{v:g}"),
+        "k": table["k"].map(lambda v: "" if v is None or v != v else f"{int(v)}"), "n": table["n"],
+        "start": table["start"].map(f4), "end": table["end"].map(f4),
+        "fall": [stats.format_mean_std(m, s, digits=4) for m, s in zip(table["fall_mean"], table["fall_std"])],
+        "Δ fall vs regular": table["delta"].map(f4), "p (paired, 1-tailed)": table["p"].map(fmt_p),
+        "p (Holm)": table["p_holm"].map(fmt_p), "MDE": table["mde"].map(f4), "verdict": table["verdict"]})
+    lines = ["## The JEPA term under each objective (paper Fig. 3 right)", "", shown.to_markdown(index=False), "",
+             f"`{DIAGNOSTIC_KEY}` = 1 − cos(Pred(Enc(Text)), Enc(Code)) measured without gradient every "
+             "`jepa_diagnostic_every` optimizer steps, for every objective. Start / end = the mean of the first / "
+             f"last {WINDOW:.0%} of a run's logged values; fall = start − end (mean ± std over seeds); Δ fall = "
+             "the arm's fall minus regular's, paired by seed, one-tailed (H1: the arm lowers the term more), "
+             "Holm-corrected within the task. The paper (Fig. 3 right) shows the term flat under next-token "
+             "training and falling under LLM-JEPA, without values: it gives the direction, not an effect size.", ""]
+    for _, r in table[~table["baseline"]].iterrows():
+        lines.append(f"* {r['task']} {r['method']}: **{r['verdict']}**: {r['verdict_reason']}")
+    return lines + [""]

@@ -1,0 +1,62 @@
+"""The loss-dropout section of `jepa-bench report` (paper Table 6): each LD arm paired with LLM-JEPA without
+dropout at the same FLOP budget, in the direction of Table 6's own difference."""
+import json
+
+import pytest
+
+from benchmark.analysis.loss_dropout import arm_name, loss_dropout_table
+from benchmark.analysis.paper import load_paper_numbers
+from benchmark.analysis.report import build_report
+from benchmark.analysis.runs import load_runs
+from tests.test_report import fake_run
+
+SEEDS = (82, 23, 37)
+# (jepa_ratio, lbd) -> final accuracy per seed
+ARMS = {(1.0, 1.0): (0.30, 0.32, 0.29), (0.5, 1.0): (0.36, 0.37, 0.36), (0.25, 4.0): (0.28, 0.33, 0.27)}
+
+
+def _tree(root, budget=6.84e13):
+    staging = root.parent / "staging"
+    for (ratio, lbd), accs in ARMS.items():
+        for seed, acc in zip(SEEDS, accs):
+            fake_run(staging, "synth", "jepa", lbd, 3, seed, (acc / 2, acc))
+            (d,) = staging.iterdir()
+            s = json.loads((d / "summary.json").read_text())
+            s["config"].update(jepa_ratio=ratio, flop_budget=budget)
+            s["run_id"] = f"ld{ratio}{lbd}{seed}".replace(".", "")
+            (d / "summary.json").write_text(json.dumps(s))
+            root.mkdir(exist_ok=True)
+            d.rename(root / s["run_id"])
+    return root
+
+
+def test_arm_names_need_a_flop_budget_and_plain_cosine():
+    base = {"objective": "jepa", "lbd": 4.0, "jepa_ratio": 0.25, "flop_budget": 1e13}
+    assert arm_name(base) == "LD 0.75, λ 4"
+    assert arm_name({**base, "flop_budget": None}) is None  # equal epochs: not Table 6's comparison
+    assert arm_name({**base, "distance": "l2"}) is None and arm_name({**base, "objective": "regular"}) is None
+
+
+def test_each_arm_is_paired_with_no_dropout_in_table_6s_direction(tmp_path):
+    from scipy import stats as sps
+
+    table = loss_dropout_table(load_runs(_tree(tmp_path / "r")), "test", load_paper_numbers()).set_index("variant")
+    assert list(table.index) == ["LD 0, λ 1", "LD 0.5, λ 1", "LD 0.75, λ 4"]
+    # Table 6 at its largest budget (28.98 PFLOPs): 63.96 (LD 0, λ 1), 70.60 (LD 0.5, λ 1), 73.08 (LD 0.75, λ 4)
+    assert table.loc["LD 0.5, λ 1", "paper_delta"] == pytest.approx(70.60 - 63.96)
+    assert table.loc["LD 0.75, λ 4", "paper_delta"] == pytest.approx(73.08 - 63.96)
+    ref, half = [100 * a for a in ARMS[(1.0, 1.0)]], [100 * a for a in ARMS[(0.5, 1.0)]]
+    assert table.loc["LD 0.5, λ 1", "p"] == pytest.approx(sps.ttest_rel(half, ref, alternative="greater").pvalue,
+                                                          rel=1e-9)
+    assert table.loc["LD 0.5, λ 1", "verdict"] == "reproduced"
+    assert table.loc["LD 0.75, λ 4", "verdict"].startswith("not reproduced (")
+    assert table.loc["LD 0, λ 1", "verdict"] == "reference"
+
+
+def test_report_section_only_for_runs_under_a_flop_budget(tmp_path):
+    readme = build_report(_tree(tmp_path / "r"), tmp_path / "report").read_text()
+    assert "## Loss dropout at equal training FLOPs (paper Table 6, Fig. 5)" in readme
+    assert "* LD 0.5, λ 1: **reproduced**" in readme
+    plain = _tree(tmp_path / "plain", budget=None)
+    assert loss_dropout_table(load_runs(plain), "test").empty
+    assert "Loss dropout at equal" not in build_report(plain, tmp_path / "plain-report").read_text()
