@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 
 from benchmark.analysis.runs import Run, fmt_num, fmt_p, group_arms, is_baseline, uses_predictors
-from benchmark.analysis.tables import power_columns
+from benchmark.analysis.tables import holm_within_tasks, judge_rows, power_columns
 from benchmark.training.objectives import DIAGNOSTIC_KEY
 
 WINDOW = 0.1  # share of the logged values averaged at each end (single log lines are noisy micro-batches)
@@ -67,32 +67,26 @@ def diagnostic_table(runs: list[Run]):
     table = pd.DataFrame(rows)
     if table.empty:
         return table
-    table = table.sort_values(["task", "model", "method", "lambda", "k"], na_position="first").reset_index(drop=True)
-    table["p_holm"] = math.nan
-    for _, idx in table.groupby("task").groups.items():
-        table.loc[idx, "p_holm"] = stats.holm(table.loc[idx, "p"].tolist())
-    judged, mdes, texts = [], [], []
-    for _, r in table.iterrows():
-        pw = power_columns(r, math.nan) if r["n_pairs"] else {"mde": math.nan}
-        mdes.append(pw["mde"])
-        power = (f"power: the paper prints no size for this effect; our minimum detectable effect is "
-                 f"{fmt_num(pw['mde'], 4)} (1 − cos units, α 0.05, power 0.8, {int(r['n_pairs'])} seeds)")
-        texts.append(power if r["n_pairs"] else "")
-        if r["baseline"]:
-            judged.append(("baseline", ""))
-        elif r["n_pairs"] == 0:
-            judged.append(("no baseline", "no regular arm that logged the diagnostic in the same setting"))
-        else:
-            label, reason = verdicts.claim_verdict(r["delta"], r["p_holm"], PAPER_DIRECTION, n=int(r["n_pairs"]))
-            if label != "reproduced":  # absent effect or thin data cannot be told apart without the paper's size
-                label += " (no paper effect size)"
-            judged.append((label, f"{reason}; {power}"))
-    table["mde"] = mdes
-    table["power"] = texts
-    table["paper_delta"] = math.nan  # a direction without a size
+    table["paper_delta"] = math.nan  # Fig. 3 right gives a direction, not a size
     table["paper_table"] = "Fig. 3 right (direction only)"
-    table["verdict"] = [v[0] for v in judged]
-    table["verdict_reason"] = [v[1] for v in judged]
+
+    def power_text(r) -> str:
+        mde = power_columns(r, math.nan)["mde"]
+        return (f"power: the paper prints no size for this effect; our minimum detectable effect is "
+                f"{fmt_num(mde, 4)} (1 − cos units, α 0.05, power 0.8, {int(r['n_pairs'])} seeds)")
+
+    def verdict(r):
+        if r["baseline"]:
+            return "baseline", ""
+        if r["n_pairs"] == 0:
+            return "no baseline", "no regular arm that logged the diagnostic in the same setting"
+        label, reason = verdicts.claim_verdict(r["delta"], r["p_holm"], PAPER_DIRECTION, n=int(r["n_pairs"]))
+        if label != "reproduced":  # absent effect or thin data cannot be told apart without the paper's size
+            label += " (no paper effect size)"
+        return label, f"{reason}; {power_text(r)}"
+
+    table = judge_rows(holm_within_tasks(table), verdict)
+    table["power"] = [power_text(r) if r["n_pairs"] else "" for _, r in table.iterrows()]
     return table
 
 

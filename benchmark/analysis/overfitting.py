@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 
 from benchmark.analysis.runs import Run, fmt_num, fmt_p, group_arms, is_baseline, uses_predictors
-from benchmark.analysis.tables import PAPER_SPLIT, power_columns
+from benchmark.analysis.tables import PAPER_SPLIT, holm_within_tasks, judge_rows
 
 PAPER_SOURCE = "Fig. 1"
 
@@ -67,7 +67,7 @@ def overfitting_table(runs: list[Run], split: str, paper=None):
     was evaluated after more than one epoch."""
     import pandas as pd
 
-    from benchmark.analysis import stats, verdicts
+    from benchmark.analysis import stats
 
     rows = []
     for rs, base in group_arms(runs):
@@ -107,31 +107,20 @@ def overfitting_table(runs: list[Run], split: str, paper=None):
     table = pd.DataFrame(rows)
     if table.empty:
         return table
-    table = table.sort_values(["task", "model", "method", "lambda", "k"], na_position="first").reset_index(drop=True)
-    table["p_holm"] = math.nan
-    for _, idx in table.groupby("task").groups.items():  # one family per task, as the comparison table
-        table.loc[idx, "p_holm"] = stats.holm(table.loc[idx, "p"].tolist())
-    judged, powers = [], []
-    for _, r in table.iterrows():
-        pw = power_columns(r, r["paper_delta"]) if r["n_pairs"] else {"mde": math.nan, "power": "", "powered": None}
-        powers.append(pw)
+
+    def no_verdict(r):
         if r["baseline"]:
-            judged.append(("baseline", ""))
-        elif r["n_pairs"] == 0:
-            judged.append(("no baseline", "no regular arm with per-epoch evaluations in the same setting"))
-        elif not r["regular_overfits"]:
-            judged.append(("setting does not overfit", "regular training's mean test accuracy peaks at its last "
-                           "epoch here, so this setting cannot show a resistance to overfitting"))
-        elif math.isnan(r["paper_delta"]):
-            judged.append(("no paper claim", r["paper_note"]))
-        else:
-            judged.append(verdicts.claim_verdict(r["delta"], r["p_holm"], r["paper_delta"], n=int(r["n_pairs"]),
-                                                 powered=pw["powered"], power_text=pw["power"]))
-    table["mde"] = [p["mde"] for p in powers]
-    table["power"] = [p["power"] for p in powers]
-    table["verdict"] = [v[0] for v in judged]
-    table["verdict_reason"] = [v[1] for v in judged]
-    return table
+            return "baseline", ""
+        if r["n_pairs"] == 0:
+            return "no baseline", "no regular arm with per-epoch evaluations in the same setting"
+        if not r["regular_overfits"]:
+            return ("setting does not overfit", "regular training's mean test accuracy peaks at its last epoch "
+                    "here, so this setting cannot show a resistance to overfitting")
+        if math.isnan(r["paper_delta"]):
+            return "no paper claim", r["paper_note"]
+        return None
+
+    return judge_rows(holm_within_tasks(table), no_verdict)
 
 
 def overfitting_section(table) -> list[str]:

@@ -127,7 +127,7 @@ def comparison_table(runs: list[Run], split: str, paper=None):
     """One row per arm: ours (mean ± std over seeds) beside the paper's, with paired tests vs regular."""
     import pandas as pd
 
-    from benchmark.analysis import stats, verdicts
+    from benchmark.analysis import stats
 
     rows = []
     for rs, base in group_arms(runs):
@@ -159,25 +159,48 @@ def comparison_table(runs: list[Run], split: str, paper=None):
     table = pd.DataFrame(rows)
     if table.empty:
         raise ReportError(f"no run was evaluated on split {split!r}")
+
+    def no_verdict(r):
+        if r["baseline"]:
+            return "baseline", ""
+        if r["n_pairs"] == 0 and math.isnan(r["delta"]):
+            return "no baseline", "no regular arm with the same settings in this results tree"
+        if math.isnan(r["paper_delta"]):
+            return "no paper claim", r["paper_note"] or "the paper reports no such comparison"
+        return None
+
+    return judge_rows(holm_within_tasks(table), no_verdict)
+
+
+def holm_within_tasks(table):
+    """Rows in table order, with p Holm-corrected within each task: one family of comparisons per task table
+    (the comparisons one experiment makes against one reference)."""
+    from benchmark.analysis import stats
+
     table = table.sort_values(["task", "model", "method", "lambda", "k"], na_position="first").reset_index(drop=True)
     table["p_holm"] = math.nan
-    for _, idx in table.groupby("task").groups.items():  # one family of comparisons per task table
+    for _, idx in table.groupby("task").groups.items():
         table.loc[idx, "p_holm"] = stats.holm(table.loc[idx, "p"].tolist())
+    return table
+
+
+NO_POWER = {"mde": math.nan, "seeds_for_paper": None, "rows_for_paper": None, "powered": None, "power": ""}
+
+
+def judge_rows(table, no_verdict):
+    """Add the power columns (power.py, against each row's `paper_delta`) and the verdict columns: rows for
+    which `no_verdict(row)` returns (label, reason) get that (a baseline, a missing reference, no paper claim);
+    the others are judged by `verdicts.VERDICT_RULE` from delta, p_holm and n_pairs."""
+    from benchmark.analysis import verdicts
+
     judged, powers = [], []
     for _, r in table.iterrows():
-        pw = power_columns(r, r["paper_delta"]) if r["n_pairs"] else \
-            {"mde": math.nan, "seeds_for_paper": None, "rows_for_paper": None, "powered": None, "power": ""}
+        pw = power_columns(r, r["paper_delta"]) if r["n_pairs"] else NO_POWER
         powers.append(pw)
-        if r["baseline"]:
-            judged.append(("baseline", ""))
-        elif r["n_pairs"] == 0 and math.isnan(r["delta"]):
-            judged.append(("no baseline", "no regular arm with the same settings in this results tree"))
-        elif math.isnan(r["paper_delta"]):
-            judged.append(("no paper claim", r["paper_note"] or "the paper reports no such comparison"))
-        else:
-            judged.append(verdicts.claim_verdict(r["delta"], r["p_holm"], r["paper_delta"], n=int(r["n_pairs"]),
-                                                 powered=pw["powered"], power_text=pw["power"]))
-    for key in ("mde", "seeds_for_paper", "rows_for_paper", "powered", "power"):
+        judged.append(no_verdict(r) or verdicts.claim_verdict(
+            r["delta"], r["p_holm"], r["paper_delta"], n=int(r["n_pairs"]), powered=pw["powered"],
+            power_text=pw["power"]))
+    for key in NO_POWER:
         table[key] = [p[key] for p in powers]
     table["verdict"] = [v[0] for v in judged]
     table["verdict_reason"] = [v[1] for v in judged]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from benchmark.analysis.runs import IGNORED_FIELDS, Run
-from benchmark.analysis.tables import paired_detail, power_columns
+from benchmark.analysis.tables import judge_rows, paired_detail
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def versus_table(runs: list[Run], split: str, paper, design: Design):
     """One row per arm of the design (its reference included) per setting; empty when the tree has none."""
     import pandas as pd
 
-    from benchmark.analysis import stats, verdicts
+    from benchmark.analysis import stats
 
     groups: dict[tuple, dict[str, list[Run]]] = {}
     for r in runs:
@@ -85,24 +85,15 @@ def versus_table(runs: list[Run], split: str, paper, design: Design):
     table = pd.DataFrame(rows)
     if table.empty:
         return table
-    judged, powers = [], []
-    for _, r in table.iterrows():
+
+    def no_verdict(r):
         if r["reference"]:
-            judged.append(("reference", ""))
-            powers.append({"mde": math.nan, "power": ""})
-            continue
-        pw = power_columns(r, r["paper_delta"])
-        powers.append(pw)
+            return "reference", ""
         if math.isnan(r["paper_delta"]):
-            judged.append(("no paper claim", r["no_claim"]))
-        else:
-            judged.append(verdicts.claim_verdict(r["delta"], r["p_holm"], r["paper_delta"], n=int(r["n_pairs"]),
-                                                 powered=pw["powered"], power_text=pw["power"]))
-    table["mde"] = [p["mde"] for p in powers]
-    table["power"] = [p["power"] for p in powers]
-    table["verdict"] = [v[0] for v in judged]
-    table["verdict_reason"] = [v[1] for v in judged]
-    return table
+            return "no paper claim", r["no_claim"]
+        return None
+
+    return judge_rows(table, no_verdict)
 
 
 def versus_markdown(table, reference_label: str) -> str:
