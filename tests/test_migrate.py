@@ -68,3 +68,16 @@ def test_committed_files_hold_no_machine_paths(top):
                 if MACHINE_PATHS.search(line):
                     offenders.append(f"{path.relative_to(ROOT)}:{i}: {line.strip()[:100]}")
     assert not offenders, f"{len(offenders)} lines with absolute machine paths, e.g.\n" + "\n".join(offenders[:10])
+
+
+def test_kept_models_are_never_committed():
+    """save_model / save_checkpoints write weights into the results tree: git ignores them, and no committed
+    file under results/ is a weight file."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    for path in ("results/cpu-x/0123456789ab/model/model.safetensors",
+                 "results/cpu-x/0123456789ab/epochs/epoch_2/model/config.json"):
+        assert subprocess.run(["git", "check-ignore", "-q", path], cwd=root).returncode == 0, path
+    tracked = subprocess.run(["git", "ls-files", "results"], cwd=root, capture_output=True, text=True).stdout.split()
+    assert not [p for p in tracked if p.endswith((".safetensors", ".bin", ".pt", ".gguf"))]
