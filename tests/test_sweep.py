@@ -1,4 +1,5 @@
 """Sweeps and the results store: specs, plans, resumption after SIGKILL, locks, determinism, budgets."""
+import dataclasses
 import errno
 import json
 import os
@@ -99,6 +100,11 @@ def test_plan_run_resume_and_store_layout(tmp_path, data_dir):
     df = load_results(tmp_path / "r")
     assert len(df) == 4 * 2 * 3  # runs x epochs x metrics
     assert set(df["cfg.objective"]) == {"regular", "jepa"} and set(df["metric"]) == {"exact", "prefix", "dfa"}
+    # runs to do are estimated from the runs now measured beside them (runs/estimate.py)
+    more = load_spec(spec_file(tmp_path, data_dir), results=tmp_path / "more")
+    more = dataclasses.replace(more, runs=more.runs[:1])
+    lines = plan_lines(more, measured_root=tmp_path)
+    assert "≈" in lines[1] and lines[-1].startswith("estimated time here:")
 
 
 def test_same_run_twice_gives_identical_numbers(tmp_path, data_dir):
@@ -252,3 +258,31 @@ def test_a_slurm_task_starts_one_process_per_gpu_itself(monkeypatch):
                         seen.update(nproc=nproc_per_node) or (Path(results) / spec.run_id, "built"))
     spec = {"train": {"task": "synth", "model": "tiny-random-llama"}, "eval": {}}
     assert launchers._submitit_entry(spec, "r", 4).startswith("built") and seen["nproc"] == 4
+
+
+def test_estimates_scale_the_measured_medians_of_the_same_kind(tmp_path):
+    """A planned run = median training seconds per row-epoch × rows × epochs + median evaluation seconds per
+    example × examples × evaluations, from measured runs of its kind on this kind of machine only."""
+    from benchmark.evaluation.plan import EvalPlan
+    from benchmark.runs.estimate import Measured, estimate_seconds
+    from benchmark.runs.spec import RunSpec
+    from benchmark.training.config import TrainConfig
+
+    machine = (2, ())
+    kind = ("tiny-random-llama", True, False, False)
+    ev = ("tiny-random-llama", "synth", 48)
+
+    def m(rate, eval_rate, where=machine, train_kind=kind):
+        return Measured(where, train_kind, ev, 64, rate, eval_rate, {"test": 100})
+
+    measured = [m(1.0, 0.1), m(2.0, 0.2), m(3.0, 0.3), m(100.0, 9.0, where=(16, ("H200",))),
+                m(50.0, 0.2, train_kind=("tiny-random-llama", False, False, False))]
+    run = RunSpec(TrainConfig(task="synth", model="tiny-random-llama", objective="jepa", limit_train=32, epochs=3),
+                  EvalPlan(limit=50, max_new_tokens=48))
+    assert estimate_seconds(run, measured, machine) == pytest.approx(2.0 * 32 * 3 + 0.2 * 50 * 3)
+    once = RunSpec(run.train, EvalPlan(limit=50, max_new_tokens=48, every_epoch=False))
+    assert estimate_seconds(once, measured, machine) == pytest.approx(2.0 * 32 * 3 + 0.2 * 50)
+    assert estimate_seconds(run, measured, (8, ())) is None  # nothing measured on a machine like that
+    other = RunSpec(TrainConfig(task="turk", model="tiny-random-llama", objective="jepa", limit_train=32),
+                    EvalPlan(limit=50, max_new_tokens=48))
+    assert estimate_seconds(other, measured, machine) is None  # no evaluation of that task measured

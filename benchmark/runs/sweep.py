@@ -128,10 +128,33 @@ def describe(run: RunSpec, keys: tuple[str, ...]) -> str:
     return " ".join(f"{k}={getattr(cfg, k)}" for k in keys) or cfg.task
 
 
-def plan_lines(sweep: Sweep) -> list[str]:
+def plan_lines(sweep: Sweep, measured_root: Path | None = None) -> list[str]:
+    """The runs and which are done; each run to do with its estimated time on this machine (runs/estimate.py,
+    from the runs measured under `measured_root`, default: the folder that holds the sweep's results)."""
+    from benchmark.runs.estimate import estimate_seconds, format_duration, machine_key, measured_runs
+    from benchmark.store.provenance import hardware
+
     done = [store.is_done(sweep.results, r.run_id) for r in sweep.runs]
+    measured = measured_runs(measured_root or Path(sweep.results).parent)
+    machine = machine_key(hardware())
     lines = [f"sweep {sweep.name}: {len(sweep.runs)} runs, {sum(done)} done, {len(done) - sum(done)} to run; "
              f"results in {sweep.results}"]
+    total, unknown = 0.0, 0
     for r, d in zip(sweep.runs, done):
-        lines.append(f"  {'done' if d else 'todo'}  {r.run_id}  {describe(r, sweep.grid_keys)}")
+        est = None if d else estimate_seconds(r, measured, machine)
+        if not d:
+            total += est or 0.0
+            unknown += est is None
+        when = "" if d else f"  ≈ {format_duration(est)}" if est is not None else "  (no estimate)"
+        lines.append(f"  {'done' if d else 'todo'}  {r.run_id}  {describe(r, sweep.grid_keys)}{when}")
+    todo = len(done) - sum(done)
+    if todo and unknown == todo:
+        lines.append(f"no estimate: none of the {todo} runs to do has a measured run of its kind (model, objective, "
+                     f"task) on a machine like this one among {len(measured)} measured runs")
+    elif todo:
+        known = todo - unknown
+        lines.append(f"estimated time here: {format_duration(total)} for {known} of the {todo} runs to do (medians of "
+                     f"{len(measured)} measured runs on machines like this one; a busy machine takes longer)"
+                     + (f"; {unknown} run(s) have no measured run of their kind (model, objective, task) here"
+                        if unknown else ""))
     return lines
