@@ -41,7 +41,8 @@ def fake_run(root: Path, task, objective, lbd, k, seed, accs) -> None:
                                                for s in range(1, 21)))
     store.write_json_atomic(d / "summary.json", {"run_id": run_id, "complete": True, "config": cfg,
                                                   "eval": {"splits": ["test"], "limit": 100, "max_new_tokens": 128},
-                                                  "evaluations": evals, "git": {"commit": "abc"}})
+                                                  "evaluations": evals, "git": {"commit": "abc"},
+                                                  "wall_seconds": 120.0 if lbd else 60.0})
 
 
 @pytest.fixture
@@ -89,6 +90,9 @@ def test_report_has_every_table_figure_and_verdict(tree, tmp_path):
     assert "**reproduced**" in text and "**not reproduced (" in text and "minimum detectable effect" in text
     assert "## Differences from the paper's protocol" in text and "tiny-random-llama" in text
     assert "71.46 ± 1.34" in (out / "tables" / "comparison.md").read_text()
+    # 6 regular runs of 60 s and 9 LLM-JEPA runs of 120 s (fake_run)
+    assert "* measured cost: 0.40 h of wall time for 15 runs; median run (training and its evaluations): " \
+           "jepa 2.0 min, regular 1.0 min" in text
 
 
 def test_cli_report_and_empty_results(tree, tmp_path, capsys):

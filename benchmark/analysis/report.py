@@ -76,6 +76,22 @@ def _arm_settings(row) -> str:
     return f" (λ = {row['lambda']:g}{k})"
 
 
+def _cost_line(runs: list[Run]) -> str:
+    """What the runs cost here: total wall time, and the median run of each method (training and evaluations)."""
+    import statistics
+
+    walls = [(r.label, r.summary.get("wall_seconds")) for r in runs]
+    walls = [(m, w) for m, w in walls if w]
+    if not walls:
+        return "* measured cost: not recorded"
+    per = {}
+    for m, w in walls:
+        per.setdefault(m, []).append(w)
+    medians = ", ".join(f"{m} {statistics.median(ws) / 60:.1f} min" for m, ws in sorted(per.items()))
+    return (f"* measured cost: {sum(w for _, w in walls) / 3600:.2f} h of wall time for {len(walls)} runs; median "
+            f"run (training and its evaluations): {medians}")
+
+
 def write_readme(out: Path, title: str, runs: list[Run], table, figures: list[Path], split: str,
                  representation_lines: list[str] = (), sections: list[str] = ()) -> Path:
     from benchmark.analysis import verdicts
@@ -98,6 +114,7 @@ def write_readme(out: Path, title: str, runs: list[Run], table, figures: list[Pa
              f"* versions: {', '.join(f'{k} {v}' for k, v in first['versions'].items() if v)}",
              f"* hardware: {first['hardware'].get('platform')}, {first['hardware'].get('cpu_count')} CPUs"
              + (f", GPUs {first['hardware'].get('gpus')}" if first['hardware'].get('gpus') else ""),
+             _cost_line(runs),
              "* each run's resolved config, task version and provenance: `<results>/<run_id>/config.json`", "",
              "## Comparison with the paper", "",
              (out / "tables" / "comparison.md").read_text(), "",
