@@ -23,5 +23,6 @@ report cpu-loss-dropout-synth-smollm2 "Loss dropout at equal FLOPs (CPU scale, p
 report cpu-diagnostic-synth-smollm2 "The JEPA term and the representations (CPU scale, paper Fig. 3, Fig. 4, Table 14): SmolLM2-135M-Instruct on NL-RX-SYNTH"
 report cpu-datasets-smollm2 "Across datasets (CPU scale, paper Table 13): SmolLM2-135M-Instruct on NL-RX-TURK and Rotten Tomatoes"
 report cpu-lora-synth-smollm2 "LoRA (CPU scale, paper Table 8): SmolLM2-135M-Instruct on NL-RX-SYNTH"
+report cpu-k-lambda-pretrain-small "(k, λ) sensitivity (CPU scale, paper Fig. 7 (f)): a 16 M Llama pretrained on NL-RX-SYNTH over the k × λ grid"
 report cpu-nq-open-smollm2 "Beyond code (CPU scale, paper Table 4): SmolLM2-135M-Instruct on NQ-Open"
 $JB claims

@@ -21,7 +21,7 @@ from benchmark.data.shipped import paper_dir
 CLAIMS_FILE = paper_dir() / "claims.yaml"
 CLAIM_KEYS = ("id", "title", "claim", "source", "paper", "paper_version", "evidence", "paper_effect", "paper_spec",
               "cpu_spec", "comparisons", "no_run", "note")
-COMPARISON_KEYS = ("results", "task", "method", "versus", "measure", "lbd", "predictors", "split", "note")
+COMPARISON_KEYS = ("results", "task", "method", "versus", "measure", "model", "lbd", "predictors", "split", "note")
 # What a comparison measures, and the report table that holds it (the verdict is that table's).
 MEASURES = {"score": "final score", "drop": "drop from the peak epoch (regular − arm)",
             "diagnostic": "fall of the JEPA term (arm − regular)"}
@@ -39,6 +39,7 @@ class Comparison:
     method: str  # the treatment's method label (jepa, stp, jepa-l2, ...)
     versus: str = "regular"  # the reference arm (REFERENCES): regular, cosine (Table 3) or ld0 (Table 6)
     measure: str = "score"  # score (final accuracy), drop (overfitting.py) or diagnostic (diagnostic.py)
+    model: str | None = None  # pick one model's arm when the tree holds several (Table 15's sizes)
     lbd: float | None = None  # pick one arm when the tree holds several
     predictors: int | None = None
     split: str = "test"
@@ -152,6 +153,8 @@ def judge(comp: Comparison, root: Path, cache: dict) -> Judged:
                 ("score", "ld0"): "finished loss-dropout arm under a FLOP budget (beside LD 0, λ 1)"}.get((comp.measure, comp.versus), f"{comp.versus} comparison")
         return Judged(comp, problem=f"no {what} in {comp.results} yet")
     rows = table[(table["task"] == comp.task) & (table["method"] == comp.method)]
+    if comp.model is not None:
+        rows = rows[rows["model"] == comp.model]
     if comp.lbd is not None:
         rows = rows[rows["lambda"] == comp.lbd]
     if comp.predictors is not None:
@@ -159,7 +162,8 @@ def judge(comp: Comparison, root: Path, cache: dict) -> Judged:
     if rows.empty:
         return Judged(comp, problem=f"no complete {comp.method} runs on {comp.task} in {comp.results} yet")
     if len(rows) > 1:
-        return Judged(comp, problem=f"{len(rows)} arms of {comp.method} on {comp.task} in {comp.results}: name lbd/predictors")
+        return Judged(comp, problem=f"{len(rows)} arms of {comp.method} on {comp.task} in {comp.results}: "
+                                    "name model, lbd or predictors")
     return Judged(comp, row=rows.iloc[0].to_dict())
 
 
@@ -235,7 +239,7 @@ def render(claims: list[Claim], judged: dict[str, list[Judged]]) -> str:
         lines.append(f"| **{c.title}** | {c.source}{effect} ({c.evidence}) | {', '.join(f'`{s}`' for s in c.paper_spec) or '—'} "
                      f"| {', '.join(f'`{s}`' for s in c.cpu_spec) or '—'} | {ours} | **{status}** |")
     lines += ["", "## Rule", "", VERDICT_RULE, "",
-              "Holm family: the comparisons of one experiment (one results tree's task table, or one setting's "
+              "Holm family: the comparisons of one experiment (one results tree's task table of one model, or one setting's "
               "Table 3 variants), chosen because each experiment answers its own claim; claims of different "
               "experiments are not corrected against each other. The minimum detectable effect (MDE) is at "
               "α = 0.05 per comparison, before correction.", "", "## Claims", ""]

@@ -4,7 +4,7 @@ Runs with `jepa_diagnostic_every` log 1 − cos(Pred(Enc(Text)), Enc(Code)) meas
 (`jepa_diagnostic` in train_log.jsonl), whatever their objective. The paper shows this term flat under
 next-token training and falling under LLM-JEPA. Each run gives its fall = (mean of the first tenth of its
 logged values) − (mean of the last tenth); each arm is paired by seed with regular: Δ = the arm's fall −
-regular's fall, tested one-tailed (H1: the arm lowers the term more), Holm-corrected within the task.
+regular's fall, tested one-tailed (H1: the arm lowers the term more), Holm-corrected within the task and model.
 
 Fig. 3 right prints no values, so the paper gives the direction but no effect size: the power statement is
 the minimum detectable effect alone, and a negative verdict cannot say whether an effect of the paper's size
@@ -112,7 +112,7 @@ def diagnostic_section(table) -> list[str]:
              "`jepa_diagnostic_every` optimizer steps, for every objective. Start / end = the mean of the first / "
              f"last {WINDOW:.0%} of a run's logged values; fall = start − end (mean ± std over seeds); Δ fall = "
              "the arm's fall minus regular's, paired by seed, one-tailed (H1: the arm lowers the term more), "
-             "Holm-corrected within the task. The paper (Fig. 3 right) shows the term flat under next-token "
+             "Holm-corrected within the task and model. The paper (Fig. 3 right) shows the term flat under next-token "
              "training and falling under LLM-JEPA, without values: it gives the direction, not an effect size.", ""]
     for _, r in table[~table["baseline"]].iterrows():
         lines.append(f"* {r['task']} {r['method']}: **{r['verdict']}**: {r['verdict_reason']}")

@@ -5,7 +5,7 @@ The paper's claim is about the shape of the curves: over six epochs regular fine
 (NL-RX-SYNTH 56.0 → 51.5), LLM-JEPA keeps rising (71.8 at the last epoch). So each run gives one number,
 its drop = (best score over its per-epoch evaluations) − (score after the last epoch), and each arm is
 paired by seed with its regular arm: Δ = regular's drop − the arm's drop (positive when the arm falls
-less), tested one-tailed in the paper's direction, Holm-corrected within the task, judged by the rule of
+less), tested one-tailed in the paper's direction, Holm-corrected within the task and model, judged by the rule of
 `verdicts.py` with the power of `power.py`. The final accuracies themselves are the comparison table's.
 
 A setting where regular training does not overfit cannot test the claim: when regular's mean curve peaks
@@ -144,7 +144,7 @@ def overfitting_section(table) -> list[str]:
     lines = ["## Overfitting (paper Fig. 1 right)", "", shown.to_markdown(index=False), "",
              "Drop = a run's best score over its per-epoch evaluations minus its score after the last epoch (mean ± "
              "std over seeds); Δ drop = regular's drop minus the arm's, paired by seed (positive: the arm falls "
-             "less), one-tailed in the paper's direction, Holm-corrected within the task; MDE at α 0.05, power 0.8. "
+             "less), one-tailed in the paper's direction, Holm-corrected within the task and model; MDE at α 0.05, power 0.8. "
              "Paper Δ drop = the paper's regular drop minus its LLM-JEPA drop read off Fig. 1 right's labels "
              "(six-epoch runs, NL-RX-SYNTH 56.0 → 51.5 vs 71.8 at the end; uncertain mapping of labels to epochs). "
              "A setting where regular's mean curve peaks at its last epoch gives no verdict. The final accuracies "

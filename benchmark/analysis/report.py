@@ -120,7 +120,7 @@ def write_readme(out: Path, title: str, runs: list[Run], table, figures: list[Pa
              (out / "tables" / "comparison.md").read_text(), "",
              "Columns: Δ = our mean difference to the `regular` arm with the same settings (paired by seed); "
              "p = the paper's paired one-tailed t-test (H1: method > regular) over the common seeds; "
-             "p (Holm) = Holm-corrected within each task's table; MDE = the smallest true difference our paired "
+             "p (Holm) = Holm-corrected within each task's table of one model; MDE = the smallest true difference our paired "
              "test would detect (one-tailed, α 0.05, power 0.8, from the spread of the paired differences); "
              "paper (%) and paper Δ = the paper's numbers (reports/paper/paper_numbers.csv) from the listed table, "
              "shown only when they measure the same thing (else the reason); seeds for paper Δ = the seeds our "

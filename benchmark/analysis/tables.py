@@ -2,7 +2,7 @@
 
 Arms: runs that differ only in their seed are one arm (analysis/runs.py). Each non-regular arm is paired by
 seed with the `regular` arm of the same setting and tested with the paper's paired one-tailed t-test; p is
-Holm-corrected within each task's table (the comparisons one experiment makes against one baseline); the
+Holm-corrected within each task's table of one model (the comparisons one experiment makes against one baseline); the
 verdict follows `verdicts.VERDICT_RULE` and says, from `power.py`, whether an effect of the paper's size
 could have been seen.
 
@@ -173,13 +173,14 @@ def comparison_table(runs: list[Run], split: str, paper=None):
 
 
 def holm_within_tasks(table):
-    """Rows in table order, with p Holm-corrected within each task: one family of comparisons per task table
-    (the comparisons one experiment makes against one reference)."""
+    """Rows in table order, with p Holm-corrected within each task and model: one family of comparisons per
+    task table of one model (the comparisons one experiment makes against one reference; the paper tests each
+    model of Tables 12 and 15 on its own)."""
     from benchmark.analysis import stats
 
     table = table.sort_values(["task", "model", "method", "lambda", "k"], na_position="first").reset_index(drop=True)
     table["p_holm"] = math.nan
-    for _, idx in table.groupby("task").groups.items():
+    for _, idx in table.groupby(["task", "model"]).groups.items():
         table.loc[idx, "p_holm"] = stats.holm(table.loc[idx, "p"].tolist())
     return table
 
