@@ -84,7 +84,10 @@ def test_plan_run_resume_and_store_layout(tmp_path, data_dir):
     sweep = load_spec(spec_file(tmp_path, data_dir), results=tmp_path / "r")
     assert len(sweep.runs) == 4 and len({r.run_id for r in sweep.runs}) == 4
     assert plan_lines(sweep)[0].startswith("sweep t: 4 runs, 0 done, 4 to run")
-    assert run_local(sweep, progress=False, log=lambda *a: None) == {"done": 0, "built": 4, "busy": 0}
+    said = []
+    assert run_local(sweep, progress=False, max_runs=1, log=said.append) == {"done": 0, "built": 1, "busy": 0}
+    assert "building at most 1" in said[0] and said[-2].startswith("stopped after 1 built run(s)")
+    assert run_local(sweep, progress=False, log=lambda *a: None) == {"done": 1, "built": 3, "busy": 0}
     assert run_local(sweep, progress=False, log=lambda *a: None) == {"done": 4, "built": 0, "busy": 0}
     run = tmp_path / "r" / sweep.runs[2].run_id
     s = store.read_summary(run)
@@ -286,3 +289,14 @@ def test_estimates_scale_the_measured_medians_of_the_same_kind(tmp_path):
     other = RunSpec(TrainConfig(task="turk", model="tiny-random-llama", objective="jepa", limit_train=32),
                     EvalPlan(limit=50, max_new_tokens=48))
     assert estimate_seconds(other, measured, machine) is None  # no evaluation of that task measured
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--max-runs", "0"], "--max-runs must be >= 1"),
+    (["--max-runs", "1", "--executor", "workers", "--devices", "cpu"], "--max-runs is for the local executor"),
+])
+def test_bad_max_runs_is_one_line_before_anything_runs(args, message, tmp_path, data_dir, capsys):
+    assert main(["sweep", "run", str(spec_file(tmp_path, data_dir)), "--results", str(tmp_path / "r")] + args) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "r").exists()

@@ -37,6 +37,9 @@ def register(sub) -> None:
     run.add_argument("--timeout-min", type=int, default=240, help="SLURM time limit per run (minutes)")
     run.add_argument("--parallelism", type=int, default=16, help="SLURM: at most this many runs at once")
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
+    run.add_argument("--max-runs", type=int, default=None,
+                     help="local: stop after building this many runs (a pilot, or a sweep fitted into a time "
+                          "window; `sweep plan` estimates each run's time); the rest stay to do")
     run.set_defaults(handler=run_run)
 
 
@@ -52,8 +55,10 @@ def run_run(ns) -> int:
     from benchmark.runs.sweep import load_spec, plan_lines
     from benchmark.training.config import ConfigError
 
-    for name in ("nproc_per_node", "timeout_min", "parallelism"):
-        if getattr(ns, name) < 1:
+    if ns.max_runs is not None and ns.executor != "local":
+        raise ConfigError(f"--max-runs is for the local executor; {ns.executor} shares the runs out by locks")
+    for name in ("nproc_per_node", "timeout_min", "parallelism", "max_runs"):
+        if getattr(ns, name) is not None and getattr(ns, name) < 1:
             raise ConfigError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(ns, name)}")
     sweep = load_spec(ns.spec, ns.results)
     progress = not ns.no_progress
@@ -68,5 +73,6 @@ def run_run(ns) -> int:
                      parallelism=ns.parallelism)
         print("\n".join(plan_lines(sweep)))
         return 0
-    run_local(sweep, progress=progress, nproc_per_node=ns.nproc_per_node, log=lambda m: print(m, flush=True))
+    run_local(sweep, progress=progress, nproc_per_node=ns.nproc_per_node, max_runs=ns.max_runs,
+              log=lambda m: print(m, flush=True))
     return 0

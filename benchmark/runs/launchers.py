@@ -15,13 +15,19 @@ from benchmark.runs.spec import RunSpec
 from benchmark.runs.sweep import Sweep, describe
 
 
-def run_local(sweep: Sweep, *, progress: bool = True, nproc_per_node: int = 1, log=print) -> dict[str, int]:
-    """Build every missing run of the sweep from this process, one after another."""
+def run_local(sweep: Sweep, *, progress: bool = True, nproc_per_node: int = 1, max_runs: int | None = None,
+              log=print) -> dict[str, int]:
+    """Build the missing runs of the sweep from this process, one after another, in the spec's order; with
+    `max_runs`, stop after building that many (a pilot run, or a sweep fitted into a time window)."""
     store.check_writable(sweep.results)
     todo = [r for r in sweep.runs if not store.is_done(sweep.results, r.run_id)]
     counts = {"done": len(sweep.runs) - len(todo), "built": 0, "busy": 0}
-    log(f"sweep {sweep.name}: {len(sweep.runs)} runs, {counts['done']} done, {len(todo)} to run")
+    log(f"sweep {sweep.name}: {len(sweep.runs)} runs, {counts['done']} done, {len(todo)} to run"
+        + (f"; building at most {max_runs}" if max_runs is not None and max_runs < len(todo) else ""))
     for i, run in enumerate(todo, 1):
+        if max_runs is not None and counts["built"] >= max_runs:
+            log(f"stopped after {max_runs} built run(s) (--max-runs); {len(todo) - i + 1} still to run")
+            break
         log(f"[{i}/{len(todo)}] {run.run_id}  {describe(run, sweep.grid_keys)}")
         path, status = run_one(run, sweep.results, progress=progress, nproc_per_node=nproc_per_node)
         counts[status] += 1
