@@ -282,13 +282,21 @@ def test_estimates_scale_the_measured_medians_of_the_same_kind(tmp_path):
                 m(50.0, 0.2, train_kind=("tiny-random-llama", False, False, False))]
     run = RunSpec(TrainConfig(task="synth", model="tiny-random-llama", objective="jepa", limit_train=32, epochs=3),
                   EvalPlan(limit=50, max_new_tokens=48))
-    assert estimate_seconds(run, measured, machine) == pytest.approx(2.0 * 32 * 3 + 0.2 * 50 * 3)
+    est = estimate_seconds(run, measured, machine)
+    assert est.seconds == pytest.approx(2.0 * 32 * 3 + 0.2 * 50 * 3) and not est.rough
     once = RunSpec(run.train, EvalPlan(limit=50, max_new_tokens=48, every_epoch=False))
-    assert estimate_seconds(once, measured, machine) == pytest.approx(2.0 * 32 * 3 + 0.2 * 50)
+    assert estimate_seconds(once, measured, machine).seconds == pytest.approx(2.0 * 32 * 3 + 0.2 * 50)
     assert estimate_seconds(run, measured, (8, ())) is None  # nothing measured on a machine like that
-    other = RunSpec(TrainConfig(task="turk", model="tiny-random-llama", objective="jepa", limit_train=32),
+    other = RunSpec(TrainConfig(task="turk", model="tiny-random-llama", objective="jepa", limit_train=32, epochs=3),
                     EvalPlan(limit=50, max_new_tokens=48))
-    assert estimate_seconds(other, measured, machine) is None  # no evaluation of that task measured
+    est = estimate_seconds(other, measured, machine)  # no evaluation of that task: the model's others stand in
+    assert est.rough and est.seconds == pytest.approx(2.0 * 32 * 3 + 0.2 * 50 * 3)
+    lora = RunSpec(TrainConfig(task="synth", model="tiny-random-llama", objective="jepa", limit_train=32, epochs=3,
+                               lora=True), EvalPlan(limit=50, max_new_tokens=48))
+    assert estimate_seconds(lora, measured, machine).rough  # full fine-tuning stands in: an upper bound
+    unseen = RunSpec(TrainConfig(task="synth", model="small-random-llama", objective="jepa", limit_train=32),
+                     EvalPlan(limit=50, max_new_tokens=48))
+    assert estimate_seconds(unseen, measured, machine) is None  # a model never measured here
 
 
 @pytest.mark.parametrize("args, message", [

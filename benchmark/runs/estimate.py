@@ -10,7 +10,8 @@ kind of machine (same CPU count and GPUs):
     evaluation = median seconds per evaluated example of runs with the same model, task and max_new_tokens
                  × its examples per evaluation × its evaluations (one per epoch and split, or one per split)
 
-A run without a measured kind gets no estimate (and says so). Measured times include whatever else the
+Where no run of the exact kind was measured, the nearest kind stands in (another task's evaluations, full
+fine-tuning for LoRA) and the estimate says "rough"; a model never measured here gets no estimate. Measured times include whatever else the
 machine was doing, so a busy machine's runs read slower: the estimate is a plan, not a promise.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ import math
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from benchmark import store
 from benchmark.runs.spec import RunSpec
@@ -85,27 +87,39 @@ def _median(values) -> float | None:
     return statistics.median(values) if values else None
 
 
-def estimate_seconds(run: RunSpec, measured: list[Measured], machine: tuple) -> float | None:
-    """The run's estimated wall time here, or None when no measured run of its kind is on this machine."""
+class Estimate(NamedTuple):
+    seconds: float
+    rough: bool  # a part came from runs of a nearby kind: another task, or without LoRA / pretraining
+
+
+def estimate_seconds(run: RunSpec, measured: list[Measured], machine: tuple) -> Estimate | None:
+    """The run's estimated wall time here, or None when no run of its model (and kind of objective) was
+    measured on this machine. Where no run of its exact kind was, the nearest kind stands in and the
+    estimate is marked rough: the same model and objective kind without the pretraining / LoRA match (full
+    fine-tuning is slower than LoRA: an upper bound), or the same model's evaluations of another task."""
     cfg, plan = run.train.resolved(), run.eval
     here = [m for m in measured if m.machine == machine]
     kind = _train_kind(cfg.to_dict())
     same_train = [m for m in here if m.train_kind == kind]
+    near_train = [m for m in here if m.train_kind[:2] == kind[:2]]
     same_eval = [m for m in here if m.eval_kind == (cfg.model, cfg.task, plan.max_new_tokens)]
-    rows = cfg.limit_train or _median([m.n_train for m in same_train if m.train_kind[0] == cfg.model])
+    near_eval = [m for m in here if m.eval_kind[0] == cfg.model and m.eval_kind[2] == plan.max_new_tokens]
+    rough = not same_train or not same_eval
+    same_train, same_eval = same_train or near_train, same_eval or near_eval
+    rows = cfg.limit_train or _median([m.n_train for m in same_train])
     train_rate = _median([m.train_seconds_per_row_epoch for m in same_train])
     eval_rate = _median([m.eval_seconds_per_example for m in same_eval])
     if not rows or train_rate is None or eval_rate is None:
         return None
     examples = 0.0
     for split in plan.splits:
-        seen = _median([m.eval_examples.get(split) for m in same_eval])
+        seen = _median([m.eval_examples.get(split) for m in same_eval if m.eval_kind[1] == cfg.task])
         n = plan.limit if plan.limit and (seen is None or plan.limit < seen) else seen
         if n is None:
             return None
         examples += n
     evaluations = (math.ceil(cfg.epochs) if plan.every_epoch else 1) + (1 if plan.at_start else 0)
-    return train_rate * rows * cfg.epochs + eval_rate * examples * evaluations
+    return Estimate(train_rate * rows * cfg.epochs + eval_rate * examples * evaluations, rough)
 
 
 def format_duration(seconds: float) -> str:

@@ -139,22 +139,25 @@ def plan_lines(sweep: Sweep, measured_root: Path | None = None) -> list[str]:
     machine = machine_key(hardware())
     lines = [f"sweep {sweep.name}: {len(sweep.runs)} runs, {sum(done)} done, {len(done) - sum(done)} to run; "
              f"results in {sweep.results}"]
-    total, unknown = 0.0, 0
+    total, unknown, rough = 0.0, 0, 0
     for r, d in zip(sweep.runs, done):
         est = None if d else estimate_seconds(r, measured, machine)
         if not d:
-            total += est or 0.0
+            total += est.seconds if est else 0.0
             unknown += est is None
-        when = "" if d else f"  ≈ {format_duration(est)}" if est is not None else "  (no estimate)"
+            rough += bool(est and est.rough)
+        when = "" if d else "  (no estimate)" if est is None else \
+            f"  ≈ {format_duration(est.seconds)}" + (" (rough)" if est.rough else "")
         lines.append(f"  {'done' if d else 'todo'}  {r.run_id}  {describe(r, sweep.grid_keys)}{when}")
     todo = len(done) - sum(done)
     if todo and unknown == todo:
-        lines.append(f"no estimate: none of the {todo} runs to do has a measured run of its kind (model, objective, "
-                     f"task) on a machine like this one among {len(measured)} measured runs")
+        lines.append(f"no estimate: none of the {todo} runs to do has a measured run of its model and objective kind "
+                     f"on a machine like this one among {len(measured)} measured runs")
     elif todo:
         known = todo - unknown
         lines.append(f"estimated time here: {format_duration(total)} for {known} of the {todo} runs to do (medians of "
                      f"{len(measured)} measured runs on machines like this one; a busy machine takes longer)"
-                     + (f"; {unknown} run(s) have no measured run of their kind (model, objective, task) here"
-                        if unknown else ""))
+                     + (f"; {rough} rough (no measured run of their exact kind: another task's evaluations or "
+                        "full fine-tuning stand in)" if rough else "")
+                     + (f"; {unknown} run(s) have no measured run of their model here" if unknown else ""))
     return lines
