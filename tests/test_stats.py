@@ -227,9 +227,13 @@ def test_claim_verdict_outcomes():
     assert claim_verdict(2.0, 0.05, 15.51, n=5)[0] == "inconclusive"  # p < alpha is strict
     assert claim_verdict(2.0, 0.05, 15.51, alpha=0.1, n=5)[0] == "reproduced"
     # inconclusive: too few seeds, whatever the numbers say
-    assert claim_verdict(14.5, 0.001, 15.51, n=2)[0] == "inconclusive"
-    assert claim_verdict(-3.0, 0.99, 15.51, n=2)[0] == "inconclusive"
+    assert claim_verdict(14.5, 0.001, 15.51, n=2)[0] == "inconclusive (too little data)"
+    assert claim_verdict(-3.0, 0.99, 15.51, n=2)[0] == "inconclusive (too little data)"
     assert claim_verdict(-3.0, math.nan, 15.51)[0] == "inconclusive"  # n < 2 gives NaN p
+    # ... and too few seeds is too little data, even where two seeds' MDE is below the paper's effect
+    assert claim_verdict(-12.0, 0.03, -69.2, n=2, powered=True, power_text="mde 8")[0] == \
+        "inconclusive (too little data)"
+    assert claim_verdict(2.0, 0.2, 15.51, n=5, powered=True, power_text="mde 8")[0] == "inconclusive (effect absent)"
     # not reproduced: zero or opposite difference with >= 3 seeds
     label, reason = claim_verdict(-1.2, 0.97, 15.51, n=5)
     assert label == "not reproduced" and "opposite" in reason

@@ -37,7 +37,7 @@ def _qualified(label: str, reason: str, powered: bool | None, power_text: str) -
     if label == "reproduced" or powered is None:
         return label, reason + (f"; {power_text}" if power_text and label == "reproduced" else "")
     kind = "effect absent" if powered else "too little data"
-    return f"{label} ({kind})", f"{reason}; {power_text or 'no spread of paired differences to measure power'}"
+    return f"{label} ({kind})", f"{reason}; {power_text or 'too few matched seeds to measure power'}"
 
 
 def claim_verdict(ours_diff_mean: float, ours_p_holm: float, paper_diff: float, alpha: float = 0.05,
@@ -55,8 +55,10 @@ def claim_verdict(ours_diff_mean: float, ours_p_holm: float, paper_diff: float, 
     data)" and the reason ends with ``power_text``.
     """
     label, reason = _claim_verdict(ours_diff_mean, ours_p_holm, paper_diff, alpha, n=n, min_seeds=min_seeds)
-    if label == "inconclusive" and n is not None and n < 2:
-        powered = False  # no spread, no power: too little data by definition
+    if label == "inconclusive" and n is not None and n < min_seeds:
+        # too few seeds is too little data by definition, whatever an MDE from two seeds says (with one,
+        # there is no spread and no power at all)
+        powered = False
     return _qualified(label, reason, powered, power_text)
 
 
