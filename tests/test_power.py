@@ -62,3 +62,12 @@ def test_the_statement_says_which_kind_of_negative_it_is():
     assert thin.powered is False and thin.text.startswith("underpowered") and thin.seeds_for_paper > 3
     unknown = state_power(float("nan"), sd=1.0, n_seeds=5)
     assert unknown.powered is None
+
+
+def test_power_text_counts_rows_as_whole_numbers():
+    """Tables hand n_rows over as floats (pandas); the sentence still says '8431 test rows', not '8431.0'."""
+    from benchmark.analysis import power
+
+    split = power.split_variance(2.0, 900.0, 100.0)
+    text = power.state_power(0.82, 2.0, 3, split).text
+    assert "test rows at 3 seeds" in text and ".0 test rows" not in text

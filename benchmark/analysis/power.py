@@ -176,7 +176,7 @@ def state_power(paper_effect: float, sd: float, n_seeds: int, split: VarianceSpl
         more = f"{seeds} seeds" if seeds else "more than 1000 seeds"
         row_txt = ""
         if split is not None:
-            row_txt = (f", or {rows} test rows at {n_seeds} seeds" if rows else
+            row_txt = (f", or {int(rows)} test rows at {n_seeds} seeds" if rows else
                        f"; more test rows alone cannot reach it at {n_seeds} seeds (the seed-to-seed spread dominates)")
         text = (f"underpowered: the minimum detectable effect is {mde:.2f} points, larger than the paper's "
                 f"{size:.2f}; detecting the paper's effect needs about {more} at this spread{row_txt}")
