@@ -116,22 +116,9 @@ def test_a_comparison_names_what_it_measures(tmp_path):
 def test_a_comparison_can_name_its_model(tmp_path):
     """A tree with several models (Table 15's sizes) needs `model` to pick one arm, and each model is its own
     Holm family."""
-    import json
+    from tests.test_report import sizes_tree
 
-    from tests.test_report import fake_run
-
-    root = tmp_path / "results" / "sizes"
-    for model, acc in (("tiny-random-llama", 0.5), ("small-random-llama", 0.6)):
-        for seed in (82, 23, 37):
-            for obj, lbd, a in (("regular", None, 0.3), ("jepa", 1.0, acc + seed / 1e4)):
-                staging = tmp_path / "staging"
-                fake_run(staging, "synth", obj, lbd, 1, seed, (a / 2, a))
-                (d,) = staging.iterdir()
-                s = json.loads((d / "summary.json").read_text())
-                s["config"]["model"] = model
-                (d / "summary.json").write_text(json.dumps(s))
-                root.mkdir(parents=True, exist_ok=True)
-                d.rename(root / f"{model[:5]}{d.name}")
+    sizes_tree(tmp_path / "results" / "sizes", tmp_path / "staging")
     data = tmp_path / "claims.yaml"
     head = "claims:\n  - {id: x, title: X, claim: c, source: s, paper: p, paper_version: v, evidence: main text, "
     data.write_text(head + "comparisons: [{results: results/sizes, task: synth, method: jepa}, "

@@ -233,21 +233,26 @@ def test_a_fig1_point_stands_only_beside_a_six_epoch_run():
     assert six["table"] == "Fig. 1 (epoch 6)"
 
 
-def test_effect_against_model_size_is_drawn_when_a_tree_has_several_models(tmp_path):
-    """The paper's Table 15 as a figure: one point per model, at its recorded parameter count."""
-    root = tmp_path / "results"
+def sizes_tree(root: Path, staging: Path) -> Path:
+    """Regular vs LLM-JEPA at two model sizes (3 M and 16 M parameters recorded), three seeds each; LLM-JEPA
+    gains 5 points at the small size and 10 at the larger one."""
     for model, n_params, shift in (("tiny-random-llama", 3e6, 0.05), ("small-random-llama", 16e6, 0.10)):
         for seed in (82, 23, 37):
             for obj, lbd, acc in (("regular", None, 0.3), ("jepa", 1.0, 0.3 + shift + seed / 1e4)):
-                staging = tmp_path / "staging"
                 fake_run(staging, "synth", obj, lbd, 1, seed, (acc / 2, acc))
                 (d,) = staging.iterdir()
                 s = json.loads((d / "summary.json").read_text())
                 s["config"]["model"] = model
                 (d / "summary.json").write_text(json.dumps(s))
                 (d / "config.json").write_text(json.dumps({"versions": {}, "hardware": {}, "parameters": n_params}))
-                root.mkdir(exist_ok=True)
+                root.mkdir(parents=True, exist_ok=True)
                 d.rename(root / f"{model[:5]}{d.name}")
+    return root
+
+
+def test_effect_against_model_size_is_drawn_when_a_tree_has_several_models(tmp_path):
+    """The paper's Table 15 as a figure: one point per model, at its recorded parameter count."""
+    root = sizes_tree(tmp_path / "results", tmp_path / "staging")
     readme = build_report(root, tmp_path / "report").read_text()
     assert "![effect_vs_size_synth](figures/effect_vs_size_synth.png)" in readme
     assert (tmp_path / "report" / "figures" / "effect_vs_size_synth.pdf").is_file()
