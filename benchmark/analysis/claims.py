@@ -28,8 +28,14 @@ MEASURES = {"score": "final score", "drop": "drop from the peak epoch (regular �
 # The reference arm a comparison pairs with, per measure: regular (tables.py, overfitting.py, diagnostic.py),
 # cosine LLM-JEPA (Table 3, ablation.py) or LLM-JEPA without loss dropout at equal FLOPs (Table 6, loss_dropout.py).
 REFERENCES = {"regular": "regular", "cosine": "cosine", "ld0": "LD 0, λ 1"}
-TABLE_KINDS = (("score", "regular"), ("score", "cosine"), ("score", "ld0"), ("drop", "regular"),
-               ("diagnostic", "regular"))
+# Each (measure, reference) the ledger reads: the report table that holds it (module, function) and what a
+# tree lacks when that table is empty.
+TABLES = {("score", "regular"): ("tables", "comparison_table", "regular comparison"),
+          ("score", "cosine"): ("ablation", "ablation_table", "finished Table 3 variant (beside its cosine arm)"),
+          ("score", "ld0"): ("loss_dropout", "loss_dropout_table",
+                             "finished loss-dropout arm under a FLOP budget (beside LD 0, λ 1)"),
+          ("drop", "regular"): ("overfitting", "overfitting_table", "runs with per-epoch evaluations"),
+          ("diagnostic", "regular"): ("diagnostic", "diagnostic_table", "runs that logged the JEPA diagnostic")}
 
 
 @dataclass(frozen=True)
@@ -101,9 +107,9 @@ def load_claims(path: str | Path = CLAIMS_FILE) -> list[Claim]:
                 raise ConfigError(f"{where}: " + did_you_mean("measure", measure, list(MEASURES)))
             if versus not in REFERENCES:
                 raise ConfigError(f"{where}: " + did_you_mean("versus", versus, list(REFERENCES)))
-            if (measure, versus) not in TABLE_KINDS:
+            if (measure, versus) not in TABLES:
                 raise ConfigError(f"{where}: measure {measure!r} is against "
-                                  f"{' or '.join(v for m, v in TABLE_KINDS if m == measure)}, not {versus!r}")
+                                  f"{' or '.join(v for m, v in TABLES if m == measure)}, not {versus!r}")
             comps.append(Comparison(**comp))
         if not comps and not c.get("no_run"):
             raise ConfigError(f"{where}: a claim without comparisons must say why (no_run)")
@@ -116,25 +122,22 @@ def load_claims(path: str | Path = CLAIMS_FILE) -> list[Claim]:
     return claims
 
 
-def _tables(results: Path, split: str, cache: dict) -> dict:
-    """The report tables of a results tree, by (measure, reference), built once."""
-    from benchmark.analysis.ablation import ablation_table
-    from benchmark.analysis.diagnostic import diagnostic_table
-    from benchmark.analysis.loss_dropout import loss_dropout_table
-    from benchmark.analysis.overfitting import overfitting_table
+def _table(results: Path, split: str, kind: tuple[str, str], cache: dict):
+    """One report table of a results tree (TABLES), built the first time a comparison asks for it."""
+    import importlib
+
     from benchmark.analysis.paper import load_paper_numbers
     from benchmark.analysis.runs import load_runs
-    from benchmark.analysis.tables import comparison_table
 
-    key = (str(results), split)
+    runs_key = (str(results), split)
+    if runs_key not in cache:
+        cache[runs_key] = (load_runs(results, log=lambda *a: None), load_paper_numbers())
+    key = runs_key + kind
     if key not in cache:
-        runs = load_runs(results, log=lambda *a: None)
-        paper = load_paper_numbers()
-        cache[key] = {("score", "regular"): comparison_table(runs, split, paper),
-                      ("score", "cosine"): ablation_table(runs, split, paper),
-                      ("score", "ld0"): loss_dropout_table(runs, split, paper),
-                      ("drop", "regular"): overfitting_table(runs, split, paper),
-                      ("diagnostic", "regular"): diagnostic_table(runs)}
+        runs, paper = cache[runs_key]
+        module, name, _ = TABLES[kind]
+        build = getattr(importlib.import_module(f"benchmark.analysis.{module}"), name)
+        cache[key] = build(runs) if kind[0] == "diagnostic" else build(runs, split, paper)
     return cache[key]
 
 
@@ -143,14 +146,11 @@ def judge(comp: Comparison, root: Path, cache: dict) -> Judged:
     if not results.is_dir():
         return Judged(comp, problem=f"results tree {comp.results} is not committed")
     try:
-        tables = _tables(results, comp.split, cache)
+        table = _table(results, comp.split, (comp.measure, comp.versus), cache)
     except ReportError as e:
         return Judged(comp, problem=str(e))
-    table = tables[(comp.measure, comp.versus)]
     if table.empty:
-        what = {("drop", "regular"): "runs with per-epoch evaluations", ("diagnostic", "regular"): "runs that "
-                "logged the JEPA diagnostic", ("score", "cosine"): "finished Table 3 variant (beside its cosine arm)",
-                ("score", "ld0"): "finished loss-dropout arm under a FLOP budget (beside LD 0, λ 1)"}.get((comp.measure, comp.versus), f"{comp.versus} comparison")
+        what = TABLES[(comp.measure, comp.versus)][2]
         return Judged(comp, problem=f"no {what} in {comp.results} yet")
     rows = table[(table["task"] == comp.task) & (table["method"] == comp.method)]
     if comp.model is not None:
