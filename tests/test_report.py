@@ -3,6 +3,7 @@ import json
 import math
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from benchmark import store
@@ -117,22 +118,44 @@ def test_report_of_the_committed_ci_baseline(tmp_path):
 
 
 def test_representation_section_from_saved_models(tmp_path, data_dir):
-    """Runs that kept their model get the Fig. 3 / Table 14 analysis beside the base model."""
+    """Runs that kept their model get the Fig. 3 / Table 14 analysis beside the base model; with --all-seeds
+    every seed is analysed, and the report and the claims ledger pair each method with regular by seed."""
+    from benchmark.analysis.claims import build_ledger
     from benchmark.evaluation.plan import EvalPlan
     from benchmark.runs.runner import run_one
     from benchmark.runs.spec import RunSpec
 
-    for objective in ("regular", "jepa"):
-        cfg = TrainConfig(task="synth", model="tiny-random-llama", objective=objective, limit_train=4, epochs=1,
-                          batch_size=2, grad_accum=1, max_length=96, save_model=True, data_dir=str(data_dir))
-        run_one(RunSpec(cfg, EvalPlan(limit=2, max_new_tokens=4)), tmp_path / "r", progress=False)
-    assert "## Representations" not in build_report(tmp_path / "r", tmp_path / "before").read_text()
-    assert main(["represent", str(tmp_path / "r"), "--examples", "6", "--no-progress"]) == 0
+    for seed in (82, 23, 37):
+        for objective in ("regular", "jepa"):
+            cfg = TrainConfig(task="synth", model="tiny-random-llama", objective=objective, limit_train=4, epochs=1,
+                              batch_size=2, grad_accum=1, max_length=96, save_model=True, data_dir=str(data_dir),
+                              seed=seed)
+            run_one(RunSpec(cfg, EvalPlan(limit=2, max_new_tokens=4)), tmp_path / "results" / "r", progress=False)
+    tree = tmp_path / "results" / "r"
+    assert "## Representations" not in build_report(tree, tmp_path / "before").read_text()
+    assert main(["represent", str(tree), "--examples", "6", "--no-progress"]) == 0
     # the analysis lives in the results tree; the report only reads it
-    res = json.loads((tmp_path / "r" / "analysis" / "representation" / "synth" / "representation.json").read_text())
+    res = json.loads((tree / "analysis" / "representation" / "synth" / "representation.json").read_text())
     assert set(res["models"]) == {"base", "regular", "jepa k=1"} and res["n_examples"] == 6
-    readme = build_report(tmp_path / "r", tmp_path / "out").read_text()
+    assert {label: list(seeds) for label, seeds in res["seeds"].items()} == {"regular": ["23"], "jepa k=1": ["23"]}
+    readme = build_report(tree, tmp_path / "out").read_text()
     assert "## Representations" in readme and "| base |" in readme and "| jepa k=1 |" in readme
+    assert "no baseline" not in readme and "jepa k=1: **" in readme  # one seed pair: too little data
+    assert main(["represent", str(tree), "--examples", "6", "--all-seeds", "--no-progress"]) == 0
+    res = json.loads((tree / "analysis" / "representation" / "synth" / "representation.json").read_text())
+    assert {label: sorted(seeds) for label, seeds in res["seeds"].items()} == {
+        "regular": ["23", "37", "82"], "jepa k=1": ["23", "37", "82"]}
+    assert res["seeds"]["jepa k=1"]["23"]["linear_map"] == res["models"]["jepa k=1"]["linear_map"]
+    build_report(tree, tmp_path / "out2")
+    rep = pd.read_csv(tmp_path / "out2" / "tables" / "representation.csv")
+    jepa = rep[rep.method == "jepa"].iloc[0]
+    assert jepa["n_pairs"] == 3 and jepa["verdict"].startswith(("reproduced", "not reproduced", "inconclusive"))
+    claims = tmp_path / "claims.yaml"
+    claims.write_text("claims:\n  - {id: x, title: X, claim: c, source: s, paper: p, paper_version: v, evidence: "
+                      "main text, comparisons: [{results: results/r, task: synth, method: jepa, "
+                      "measure: linear_map}]}\n")
+    ledger = pd.read_csv(build_ledger(tmp_path / "ledger", claims_file=claims, root=tmp_path).parent / "claims.csv")
+    assert ledger.iloc[0]["verdict"] == jepa["verdict"] and ledger.iloc[0]["delta"] == pytest.approx(jepa["delta"])
     assert (tmp_path / "out" / "figures" / "singular_values_synth.png").is_file()
 
 

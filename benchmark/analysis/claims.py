@@ -24,18 +24,24 @@ CLAIM_KEYS = ("id", "title", "claim", "source", "paper", "paper_version", "evide
 COMPARISON_KEYS = ("results", "task", "method", "versus", "measure", "model", "lbd", "predictors", "split", "note")
 # What a comparison measures, and the report table that holds it (the verdict is that table's).
 MEASURES = {"score": "final score", "drop": "drop from the peak epoch (regular − arm)",
-            "diagnostic": "fall of the JEPA term (arm − regular)"}
+            "diagnostic": "fall of the JEPA term (arm − regular)",
+            "linear_map": "held-out error of a linear map Text→Code (arm − regular)"}
 # The reference arm a comparison pairs with, per measure: regular (tables.py, overfitting.py, diagnostic.py),
 # cosine LLM-JEPA (Table 3, ablation.py) or LLM-JEPA without loss dropout at equal FLOPs (Table 6, loss_dropout.py).
 REFERENCES = {"regular": "regular", "cosine": "cosine", "ld0": "LD 0, λ 1"}
-# Each (measure, reference) the ledger reads: the report table that holds it (module, function) and what a
-# tree lacks when that table is empty.
-TABLES = {("score", "regular"): ("tables", "comparison_table", "regular comparison"),
-          ("score", "cosine"): ("ablation", "ablation_table", "finished Table 3 variant (beside its cosine arm)"),
-          ("score", "ld0"): ("loss_dropout", "loss_dropout_table",
+# Each (measure, reference) the ledger reads: the report table that holds it (module, function), what the
+# builder reads (SCORES: runs, split and the paper's numbers; RUNS: the runs alone; ANALYSES: what `jepa-bench
+# represent` wrote into the tree) and what a tree lacks when that table is empty.
+SCORES, RUNS, ANALYSES = "scores", "runs", "analyses"
+TABLES = {("score", "regular"): ("tables", "comparison_table", SCORES, "regular comparison"),
+          ("score", "cosine"): ("ablation", "ablation_table", SCORES,
+                                "finished Table 3 variant (beside its cosine arm)"),
+          ("score", "ld0"): ("loss_dropout", "loss_dropout_table", SCORES,
                              "finished loss-dropout arm under a FLOP budget (beside LD 0, λ 1)"),
-          ("drop", "regular"): ("overfitting", "overfitting_table", "runs with per-epoch evaluations"),
-          ("diagnostic", "regular"): ("diagnostic", "diagnostic_table", "runs that logged the JEPA diagnostic")}
+          ("drop", "regular"): ("overfitting", "overfitting_table", SCORES, "runs with per-epoch evaluations"),
+          ("diagnostic", "regular"): ("diagnostic", "diagnostic_table", RUNS, "runs that logged the JEPA diagnostic"),
+          ("linear_map", "regular"): ("representation", "representation_table", ANALYSES,
+                                      "representation analysis (`jepa-bench represent --all-seeds`)")}
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,7 @@ class Comparison:
     task: str
     method: str  # the treatment's method label (jepa, stp, jepa-l2, ...)
     versus: str = "regular"  # the reference arm (REFERENCES): regular, cosine (Table 3) or ld0 (Table 6)
-    measure: str = "score"  # score (final accuracy), drop (overfitting.py) or diagnostic (diagnostic.py)
+    measure: str = "score"  # MEASURES: score (final accuracy), drop, diagnostic or linear_map
     model: str | None = None  # pick one model's arm when the tree holds several (Table 15's sizes)
     lbd: float | None = None  # pick one arm when the tree holds several
     predictors: int | None = None
@@ -128,6 +134,7 @@ def _table(results: Path, split: str, kind: tuple[str, str], cache: dict):
 
     from benchmark.analysis.paper import load_paper_numbers
     from benchmark.analysis.runs import load_runs
+    from benchmark.runs.represent import read_analyses
 
     runs_key = (str(results), split)
     if runs_key not in cache:
@@ -135,9 +142,11 @@ def _table(results: Path, split: str, kind: tuple[str, str], cache: dict):
     key = runs_key + kind
     if key not in cache:
         runs, paper = cache[runs_key]
-        module, name, _ = TABLES[kind]
+        module, name, reads, _ = TABLES[kind]
         build = getattr(importlib.import_module(f"benchmark.analysis.{module}"), name)
-        cache[key] = build(runs) if kind[0] == "diagnostic" else build(runs, split, paper)
+        inputs = {SCORES: lambda: (runs, split, paper), RUNS: lambda: (runs,),
+                  ANALYSES: lambda: (read_analyses(results),)}[reads]()
+        cache[key] = build(*inputs)
     return cache[key]
 
 
@@ -150,7 +159,7 @@ def judge(comp: Comparison, root: Path, cache: dict) -> Judged:
     except ReportError as e:
         return Judged(comp, problem=str(e))
     if table.empty:
-        what = TABLES[(comp.measure, comp.versus)][2]
+        what = TABLES[(comp.measure, comp.versus)][3]
         return Judged(comp, problem=f"no {what} in {comp.results} yet")
     rows = table[(table["task"] == comp.task) & (table["method"] == comp.method)]
     if comp.model is not None:
@@ -188,7 +197,7 @@ def _ours(j: Judged) -> str:
     if j.problem:
         return f"— ({j.problem})"
     comp = j.comparison
-    digits, unit = (4, "") if comp.measure == "diagnostic" else (2, " points")
+    digits, unit = {"diagnostic": (4, ""), "linear_map": (3, "")}.get(comp.measure, (2, " points"))
     what = "Δ" if comp.measure == "score" else f"Δ {MEASURES[comp.measure]}"
     arm = r["variant"] if comp.versus == "ld0" else r["method"]
     return (f"{arm} on {r['task']}: {what} vs {REFERENCES[comp.versus]} {fmt_num(r['delta'], digits)}{unit} over "

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 
 from benchmark.analysis.runs import Run, fmt_num, fmt_p, group_arms, is_baseline, uses_predictors
-from benchmark.analysis.tables import holm_within_tasks, judge_rows, power_columns
+from benchmark.analysis.tables import judge_direction_only, power_columns
 from benchmark.training.objectives import DIAGNOSTIC_KEY
 
 WINDOW = 0.1  # share of the logged values averaged at each end (single log lines are noisy micro-batches)
@@ -41,7 +41,7 @@ def diagnostic_table(runs: list[Run]):
     empty when no run logged it."""
     import pandas as pd
 
-    from benchmark.analysis import stats, verdicts
+    from benchmark.analysis import stats
 
     rows = []
     for rs, base in group_arms(runs):
@@ -75,19 +75,8 @@ def diagnostic_table(runs: list[Run]):
         return (f"power: the paper prints no size for this effect; our minimum detectable effect is "
                 f"{fmt_num(mde, 4)} (1 − cos units, α 0.05, power 0.8, {int(r['n_pairs'])} seeds)")
 
-    def verdict(r):
-        if r["baseline"]:
-            return "baseline", ""
-        if r["n_pairs"] == 0:
-            return "no baseline", "no regular arm that logged the diagnostic in the same setting"
-        label, reason = verdicts.claim_verdict(r["delta"], r["p_holm"], PAPER_DIRECTION, n=int(r["n_pairs"]))
-        if label != "reproduced":  # absent effect or thin data cannot be told apart without the paper's size
-            label += " (no paper effect size)"
-        return label, f"{reason}; {power_text(r)}"
-
-    table = judge_rows(holm_within_tasks(table), verdict)
-    table["power"] = [power_text(r) if r["n_pairs"] else "" for _, r in table.iterrows()]
-    return table
+    return judge_direction_only(table, PAPER_DIRECTION, power_text,
+                                "no regular arm that logged the diagnostic in the same setting")
 
 
 def diagnostic_section(table) -> list[str]:

@@ -181,6 +181,7 @@ def build_report(results: str | Path, out: str | Path, *, split: str = "test", t
     from benchmark.analysis.loss_dropout import loss_dropout_section, loss_dropout_table
     from benchmark.analysis.overfitting import overfitting_section, overfitting_table
     from benchmark.analysis.paper import load_paper_numbers
+    from benchmark.analysis.representation import representation_section, representation_table
     from benchmark.runs.represent import read_analyses
 
     results, out = Path(results), Path(out)
@@ -193,10 +194,11 @@ def build_report(results: str | Path, out: str | Path, *, split: str = "test", t
     loss_dropout = loss_dropout_table(runs, split, paper)
     diagnostic = diagnostic_table(runs)
     analyses = read_analyses(results)
+    representation = representation_table(analyses)
     with store.building(out, replace=True) as work:
         write_tables(table, work / "tables")
         for name, extra in (("ablation", ablation), ("loss_dropout", loss_dropout), ("overfitting", overfitting),
-                            ("diagnostic", diagnostic)):
+                            ("diagnostic", diagnostic), ("representation", representation)):
             if not extra.empty:
                 extra.to_csv(work / "tables" / f"{name}.csv", index=False)
         drawn: list[Path] = []
@@ -216,5 +218,5 @@ def build_report(results: str | Path, out: str | Path, *, split: str = "test", t
             sections += [f"## Choice on `{split}` (`jepa-bench select`)", "", "```",
                          format_ranking(rank(runs, split, metric), split, metric or runs[0].headline), "```", ""]
         write_readme(work, title or f"Report: {results}", runs, table, drawn, split,
-                     representation_lines(analyses), sections)
+                     representation_lines(analyses) + representation_section(representation), sections)
     return out / "README.md"

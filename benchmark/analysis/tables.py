@@ -208,6 +208,28 @@ def judge_rows(table, no_verdict):
     return table
 
 
+def judge_direction_only(table, direction: float, power_text, missing_reference: str):
+    """Holm within tasks, then `judge_rows` for a measure whose paper gives a direction but no size comparable
+    with ours (Fig. 3 right, Table 14): a negative verdict cannot tell an absent effect from thin data, so it
+    says "(no paper effect size)", except that fewer than three seeds is always too little data.
+    `power_text(row)` states our minimum detectable effect; `missing_reference` why a row has no pair."""
+    from benchmark.analysis import verdicts
+
+    def verdict(r):
+        if r["baseline"]:
+            return "baseline", ""
+        if r["n_pairs"] == 0:
+            return "no baseline", missing_reference
+        label, reason = verdicts.claim_verdict(r["delta"], r["p_holm"], direction, n=int(r["n_pairs"]))
+        if label in ("not reproduced", "inconclusive"):
+            label += " (no paper effect size)"
+        return label, f"{reason}; {power_text(r)}"
+
+    table = judge_rows(holm_within_tasks(table), verdict)
+    table["power"] = [power_text(r) if r["n_pairs"] else "" for _, r in table.iterrows()]
+    return table
+
+
 def presentable(table):
     """The columns a reader wants, formatted."""
     import pandas as pd

@@ -10,6 +10,9 @@ def register(sub) -> None:
     r.add_argument("results", help="a results tree whose runs saved their models (save_model: true)")
     r.add_argument("--examples", type=int, default=200, help="first N test examples (default: 200)")
     r.add_argument("--tsne", action="store_true", help="also t-SNE points (needs scikit-learn)")
+    r.add_argument("--all-seeds", action="store_true",
+                   help="analyse every seed that kept its model, not only the first (the report and the claims "
+                        "ledger then pair each method with regular by seed)")
     r.add_argument("--no-progress", action="store_true", help="no progress bars")
     r.set_defaults(handler=run)
 
@@ -20,6 +23,7 @@ def run(ns) -> int:
 
     if ns.examples < 2:
         raise ConfigError(f"--examples must be >= 2, got {ns.examples}")
-    for path in represent(ns.results, n_examples=ns.examples, with_tsne=ns.tsne, progress=not ns.no_progress):
+    for path in represent(ns.results, n_examples=ns.examples, with_tsne=ns.tsne, all_seeds=ns.all_seeds,
+                          progress=not ns.no_progress):
         print(f"written {path}")
     return 0

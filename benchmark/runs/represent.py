@@ -4,7 +4,8 @@ into the tree (RESULTS/analysis/representation/<task>/representation.json) so th
 Per task: the base model and one saved model per method (the first seed, in seed order, whose run kept its
 model: `save_model: true`), all encoded on the same first N test examples (evaluation/representation.py:
 singular values of Enc(Text) − Enc(Code), paper Fig. 3 left; the held-out linear map Text → Code,
-Table 14; optional t-SNE, Fig. 4).
+Table 14; optional t-SNE, Fig. 4). With `all_seeds`, every other seed that kept its model is analysed too
+(one model in memory at a time), so that analysis/representation.py can pair each method with regular by seed.
 """
 from __future__ import annotations
 
@@ -20,25 +21,44 @@ def analysis_dir(results: Path, task: str) -> Path:
     return Path(results) / store.ANALYSIS / REPRESENTATION / task
 
 
-def saved_models(results: Path) -> dict[str, dict[str, tuple[str, dict, Path]]]:
-    """task -> {method label (with k for objectives that use [PRED] tokens): (run id, config, model folder)} for
-    the first seed per method that kept its model (Table 14 compares LLM-JEPA k = 0 and k = 1)."""
+def saved_models(results: Path) -> dict[str, dict[str, list[tuple[str, dict, Path]]]]:
+    """task -> {method label (with k for objectives that use [PRED] tokens): every (run id, config, model
+    folder) whose run kept its model, in seed order} (Table 14 compares LLM-JEPA k = 0 and k = 1)."""
     from benchmark.training.objectives import get_objective
 
-    chosen: dict[str, dict[str, tuple[str, dict, Path]]] = {}
+    chosen: dict[str, dict[str, list[tuple[str, dict, Path]]]] = {}
     summaries = [(d, store.read_summary(d)) for d in store.run_dirs(results)]
     for d, s in sorted(summaries, key=lambda ds: (ds[1]["config"]["seed"], ds[1]["run_id"])):
         cfg = s["config"]
         if (d / store.MODEL).is_dir():
-            obj = get_objective(cfg["objective"])
-            label = obj.method_label(cfg) + (f" k={cfg['predictors']}" if obj.needs_views else "")
-            chosen.setdefault(cfg["task"], {}).setdefault(label, (s["run_id"], cfg, d / store.MODEL))
+            chosen.setdefault(cfg["task"], {}).setdefault(_label(cfg, get_objective(cfg["objective"])), []).append(
+                (s["run_id"], cfg, d / store.MODEL))
     return chosen
 
 
-def represent(results: str | Path, *, n_examples: int, with_tsne: bool = False, progress: bool = True,
-              log=print) -> list[Path]:
-    """Analyse every task of the tree; returns the JSON files written."""
+def _label(cfg: dict, objective) -> str:
+    return objective.method_label(cfg) + (f" k={cfg['predictors']}" if objective.needs_views else "")
+
+
+def _seed_entry(run_id: str, cfg: dict, analysed: dict) -> dict:
+    """What the paired table (analysis/representation.py) needs of one seed's analysis."""
+    from benchmark.training.objectives import BASELINE, get_objective
+
+    objective = get_objective(cfg["objective"])
+    return {"run": run_id, "seed": cfg["seed"], "model": cfg["model"], "method": objective.method_label(cfg),
+            "k": cfg["predictors"] if objective.needs_views else None,
+            "lambda": None if cfg["objective"] == BASELINE else cfg.get("lbd"),
+            "mean_top": analysed["mean_top"], "linear_map": analysed["linear_map"]}
+
+
+def represent(results: str | Path, *, n_examples: int, with_tsne: bool = False, all_seeds: bool = False,
+              progress: bool = True, log=print) -> list[Path]:
+    """Analyse every task of the tree; returns the JSON files written.
+
+    The figures and the per-model table use the first seed of each method that kept its model (the paper
+    analyses one model per row). `seeds` in the JSON lists the singular values' mean and the linear map of
+    every seed analysed: the first only, or with `all_seeds` every seed that kept its model, which the paired
+    test of the representation table needs (analysis/representation.py)."""
     from benchmark.evaluation.representation import analyse
     from benchmark.training.models import load_for_evaluation
     from tasks import get_task, load_split
@@ -49,19 +69,31 @@ def represent(results: str | Path, *, n_examples: int, with_tsne: bool = False, 
     if not chosen:
         raise store.StoreError(f"no run under {results} kept its model: sweep with `save_model: true` "
                                "(or `train --save-model`) to analyse representations")
+
+    def load(run_id: str, cfg: dict, folder: Path):
+        return load_for_evaluation(str(folder), plain=cfg.get("plain", False), base=cfg["model"],
+                                   pretrain=bool(cfg.get("pretrain")), seed=cfg["seed"])
+
     written = []
     for task, runs in sorted(chosen.items()):
-        first_cfg = next(iter(runs.values()))[1]
+        first = {label: seeds[0] for label, seeds in runs.items()}
+        first_cfg = next(iter(first.values()))[1]
         examples = load_split(get_task(task), "test", first_cfg.get("data_dir"), n_examples)
         plain = first_cfg.get("plain", False)
         models = {"base": load_for_evaluation(first_cfg["model"], plain=plain)}
-        models.update({label: load_for_evaluation(str(folder), plain=plain, base=cfg["model"],
-                                                  pretrain=bool(cfg.get("pretrain")), seed=cfg["seed"])
-                       for label, (_, cfg, folder) in runs.items()})
+        models.update({label: load(*run) for label, run in first.items()})
         log(f"{task}: {', '.join(models)} on {len(examples)} test examples")
         result = analyse(models, examples, with_tsne=with_tsne, plain=plain, progress=progress)
-        result.update(task=task, runs={label: run_id for label, (run_id, _, _) in runs.items()},
-                      base_model=first_cfg["model"])
+        del models
+        seeds = {label: {str(run[1]["seed"]): _seed_entry(run[0], run[1], result["models"][label])}
+                 for label, run in first.items()}
+        for label, later in runs.items():
+            for run in (later[1:] if all_seeds else []):
+                log(f"{task}: {label} seed {run[1]['seed']}")
+                one = analyse({label: load(*run)}, examples, plain=plain, progress=progress)  # one model in memory
+                seeds[label][str(run[1]["seed"])] = _seed_entry(run[0], run[1], one["models"][label])
+        result.update(task=task, runs={label: run_id for label, (run_id, _, _) in first.items()},
+                      base_model=first_cfg["model"], seeds=seeds)
         out = analysis_dir(results, task)
         out.mkdir(parents=True, exist_ok=True)
         store.write_json_atomic(out / JSON_FILE, result)
