@@ -25,10 +25,11 @@ COMPARISON_KEYS = ("results", "task", "method", "versus", "measure", "model", "l
 # What a comparison measures, and the report table that holds it (the verdict is that table's).
 MEASURES = {"score": "final score", "drop": "drop from the peak epoch (regular − arm)",
             "diagnostic": "fall of the JEPA term (arm − regular)",
-            "linear_map": "held-out error of a linear map Text→Code (arm − regular)"}
+            "linear_map": "held-out error of a linear map Text→Code (arm − regular)",
+            "smoothness": "mean |Δ| of adjacent (k, λ) cells − of all pairs of cells"}
 # The reference arm a comparison pairs with, per measure: regular (tables.py, overfitting.py, diagnostic.py),
 # cosine LLM-JEPA (Table 3, ablation.py) or LLM-JEPA without loss dropout at equal FLOPs (Table 6, loss_dropout.py).
-REFERENCES = {"regular": "regular", "cosine": "cosine", "ld0": "LD 0, λ 1"}
+REFERENCES = {"regular": "regular", "cosine": "cosine", "ld0": "LD 0, λ 1", "all_pairs": "all pairs of cells"}
 # Each (measure, reference) the ledger reads: the report table that holds it (module, function), what the
 # builder reads (SCORES: runs, split and the paper's numbers; RUNS: the runs alone; ANALYSES: what `jepa-bench
 # represent` wrote into the tree) and what a tree lacks when that table is empty.
@@ -41,7 +42,8 @@ TABLES = {("score", "regular"): ("tables", "comparison_table", SCORES, "regular 
           ("drop", "regular"): ("overfitting", "overfitting_table", SCORES, "runs with per-epoch evaluations"),
           ("diagnostic", "regular"): ("diagnostic", "diagnostic_table", RUNS, "runs that logged the JEPA diagnostic"),
           ("linear_map", "regular"): ("representation", "representation_table", ANALYSES,
-                                      "representation analysis (`jepa-bench represent --all-seeds`)")}
+                                      "representation analysis (`jepa-bench represent --all-seeds`)"),
+          ("smoothness", "all_pairs"): ("grid", "grid_table", SCORES, "(k, λ) grid of at least two k and two λ")}
 
 
 @dataclass(frozen=True)
@@ -108,15 +110,17 @@ def load_claims(path: str | Path = CLAIMS_FILE) -> list[Claim]:
             if bad:
                 raise ConfigError(f"{where}: " + "; ".join(did_you_mean("comparison key", b, list(COMPARISON_KEYS))
                                                           for b in bad))
-            measure, versus = comp.get("measure", "score"), comp.get("versus", "regular")
+            measure = comp.get("measure", "score")
             if measure not in MEASURES:
                 raise ConfigError(f"{where}: " + did_you_mean("measure", measure, list(MEASURES)))
+            references = [v for m, v in TABLES if m == measure]
+            # a measure with one reference needs no `versus` (smoothness is only against all pairs of cells)
+            versus = comp.get("versus", references[0] if len(references) == 1 else "regular")
             if versus not in REFERENCES:
                 raise ConfigError(f"{where}: " + did_you_mean("versus", versus, list(REFERENCES)))
             if (measure, versus) not in TABLES:
-                raise ConfigError(f"{where}: measure {measure!r} is against "
-                                  f"{' or '.join(v for m, v in TABLES if m == measure)}, not {versus!r}")
-            comps.append(Comparison(**comp))
+                raise ConfigError(f"{where}: measure {measure!r} is against {' or '.join(references)}, not {versus!r}")
+            comps.append(Comparison(**{**comp, "versus": versus}))
         if not comps and not c.get("no_run"):
             raise ConfigError(f"{where}: a claim without comparisons must say why (no_run)")
         claims.append(Claim(**{**c, "paper_spec": _tuple(c.get("paper_spec")), "cpu_spec": _tuple(c.get("cpu_spec")),
@@ -196,6 +200,8 @@ def _ours(j: Judged) -> str:
     r = j.row
     if j.problem:
         return f"— ({j.problem})"
+    if isinstance(r.get("ours"), str):  # a table whose test is not a paired t-test says what it measured
+        return r["ours"]
     comp = j.comparison
     digits, unit = {"diagnostic": (4, ""), "linear_map": (3, "")}.get(comp.measure, (2, " points"))
     what = "Δ" if comp.measure == "score" else f"Δ {MEASURES[comp.measure]}"

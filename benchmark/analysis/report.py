@@ -178,6 +178,7 @@ def build_report(results: str | Path, out: str | Path, *, split: str = "test", t
     from benchmark import store
     from benchmark.analysis.ablation import ablation_section, ablation_table
     from benchmark.analysis.diagnostic import diagnostic_section, diagnostic_table
+    from benchmark.analysis.grid import grid_section, grid_table
     from benchmark.analysis.loss_dropout import loss_dropout_section, loss_dropout_table
     from benchmark.analysis.overfitting import overfitting_section, overfitting_table
     from benchmark.analysis.paper import load_paper_numbers
@@ -193,12 +194,13 @@ def build_report(results: str | Path, out: str | Path, *, split: str = "test", t
     overfitting = overfitting_table(runs, split, paper)
     loss_dropout = loss_dropout_table(runs, split, paper)
     diagnostic = diagnostic_table(runs)
+    grid = grid_table(runs, split, paper)
     analyses = read_analyses(results)
     representation = representation_table(analyses)
     with store.building(out, replace=True) as work:
         write_tables(table, work / "tables")
         for name, extra in (("ablation", ablation), ("loss_dropout", loss_dropout), ("overfitting", overfitting),
-                            ("diagnostic", diagnostic), ("representation", representation)):
+                            ("diagnostic", diagnostic), ("grid", grid), ("representation", representation)):
             if not extra.empty:
                 extra.to_csv(work / "tables" / f"{name}.csv", index=False)
         drawn: list[Path] = []
@@ -211,7 +213,7 @@ def build_report(results: str | Path, out: str | Path, *, split: str = "test", t
         for task, res in analyses.items():
             figures.representation_figures(res, task, work / "figures")
         sections = (ablation_section(ablation) + loss_dropout_section(loss_dropout)
-                    + overfitting_section(overfitting) + diagnostic_section(diagnostic))
+                    + overfitting_section(overfitting) + diagnostic_section(diagnostic) + grid_section(grid))
         if split != "test":  # a validation report is for choosing: say what `jepa-bench select` chooses
             from benchmark.analysis.select import format_ranking, rank
 

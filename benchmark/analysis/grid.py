@@ -1,0 +1,156 @@
+"""(k, λ) sensitivity: do adjacent grid points give similar accuracy (paper §6, Fig. 7 heat maps, Table 10)?
+
+The paper sweeps k ∈ {0…4} × λ ∈ {0.5, 1, 2, 4} and says "the optimal configuration may occur at any point in a
+grid ... adjacent grid points often yield similar accuracy". Its cell values are in images only, so it gives a
+shape, not an effect size. Per grid (one task, model and method with at least two values of both k and λ), with
+each cell the mean final score over its seeds:
+
+* the best and worst cell and their range (where the optimum lies: the paper's first half);
+* smoothness (its second half): the mean |difference| between cells adjacent in k or λ (next value in the
+  grid's sorted order) against the mean |difference| over all pairs of cells. Δ = adjacent − all pairs, in
+  points; a smooth surface gives Δ < 0. The test is a permutation test of the cell values over the grid's
+  positions (H0: no spatial structure, so adjacent pairs are like any pairs), one-tailed, which needs no
+  replicate seeds: a grid of one seed per cell is tested as it stands, seed noise being part of the cells.
+* power: the permutation distribution's 5 % point of Δ, the largest Δ (most negative is most smooth) that
+  would have been significant: a shape with a smaller adjacent-vs-random gap than that could not be seen.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+
+from benchmark.analysis.runs import Run, fmt_num, fmt_p, is_baseline, uses_predictors
+
+PERMUTATIONS = 10_000  # the p-value's resolution (1e-4), a fraction of a second per grid
+PERMUTATION_SEED = 0  # the same tree gives the same p
+PAPER_DIRECTION = -1.0  # "adjacent grid points often yield similar accuracy"
+MIN_CELLS = 6  # fewer cells leave too few distinct arrangements for a 5 % test
+ALPHA = 0.05
+
+
+def grid_cells(runs: list[Run], split: str) -> dict[tuple, dict[tuple, list[float]]]:
+    """(task, model, method) -> {(k, λ): final scores of its seeds}, for objectives that take both k and λ."""
+    grids: dict[tuple, dict[tuple, list[float]]] = {}
+    for r in runs:
+        if is_baseline(r.cfg) or not uses_predictors(r.cfg) or r.score(split) is None:
+            continue
+        key = (r.cfg["task"], r.cfg["model"], r.label)
+        grids.setdefault(key, {}).setdefault((int(r.cfg["predictors"]), float(r.cfg["lbd"])), []).append(r.score(split))
+    return {key: cells for key, cells in grids.items()
+            if len({k for k, _ in cells}) >= 2 and len({lam for _, lam in cells}) >= 2}
+
+
+def adjacent_pairs(positions: list[tuple[int, float]]) -> list[tuple[int, int]]:
+    """Index pairs of cells next to each other in k or in λ (next value in sorted order, the other fixed)."""
+    ks = sorted({k for k, _ in positions})
+    lams = sorted({lam for _, lam in positions})
+    where = {p: i for i, p in enumerate(positions)}
+    pairs = []
+    for (k, lam), i in where.items():
+        a, b = ks.index(k), lams.index(lam)
+        for nxt in ((ks[a + 1], lam) if a + 1 < len(ks) else None, (k, lams[b + 1]) if b + 1 < len(lams) else None):
+            if nxt in where:
+                pairs.append((i, where[nxt]))
+    return pairs
+
+
+def smoothness(values, adjacent: list[tuple[int, int]]) -> tuple[float, float]:
+    """(mean |Δ| over adjacent pairs, mean |Δ| over all pairs) of the cell values."""
+    import numpy as np
+
+    v = np.asarray(values, dtype=float)
+    adj = float(np.mean([abs(v[i] - v[j]) for i, j in adjacent]))
+    every = float(np.mean([abs(a - b) for a, b in itertools.combinations(v, 2)]))
+    return adj, every
+
+
+def permutation_test(values, adjacent: list[tuple[int, int]], n: int = PERMUTATIONS,
+                     seed: int = PERMUTATION_SEED) -> tuple[float, float, float]:
+    """(Δ, one-tailed p that adjacent cells are closer than chance, the critical Δ at ALPHA)."""
+    import numpy as np
+
+    v = np.asarray(values, dtype=float)
+    i, j = (np.array(x) for x in zip(*adjacent))
+    observed, every = smoothness(v, adjacent)
+    rng = np.random.default_rng(seed)
+    perms = np.array([rng.permutation(v) for _ in range(n)])
+    null = np.abs(perms[:, i] - perms[:, j]).mean(axis=1)  # the mean over all pairs does not move
+    p = (1 + int(np.sum(null <= observed + 1e-12))) / (n + 1)
+    return observed - every, p, float(np.quantile(null, ALPHA)) - every
+
+
+def grid_table(runs: list[Run], split: str, paper=None):
+    """One row per (k, λ) grid of the tree: where its optimum lies, and the smoothness test with its verdict."""
+    import pandas as pd
+
+    from benchmark.analysis import verdicts
+
+    rows = []
+    for (task, model, method), cells in sorted(grid_cells(runs, split).items()):
+        positions = sorted(cells)
+        means = [sum(cells[p]) / len(cells[p]) for p in positions]
+        adjacent = adjacent_pairs(positions)
+        best, worst = max(range(len(means)), key=means.__getitem__), min(range(len(means)), key=means.__getitem__)
+        seeds = sorted({len(v) for v in cells.values()})
+        row = {"task": task, "model": model, "method": method, "n_cells": len(positions),
+               "seeds_per_cell": str(seeds[0]) if len(seeds) == 1 else f"{seeds[0]}–{seeds[-1]}",
+               "best_k": positions[best][0], "best_lambda": positions[best][1], "best": means[best],
+               "worst_k": positions[worst][0], "worst_lambda": positions[worst][1], "worst": means[worst],
+               "range": means[best] - means[worst], "n_adjacent": len(adjacent), "paper_delta": math.nan,
+               "paper_table": "Fig. 7 (shape only)"}
+        if len(positions) < MIN_CELLS or not adjacent:
+            row.update(adjacent_mean=math.nan, all_pairs_mean=math.nan, delta=math.nan, p=math.nan, mde=math.nan,
+                       verdict="inconclusive (too little data)",
+                       verdict_reason=f"{len(positions)} cells: a permutation test needs at least {MIN_CELLS}")
+        else:
+            adj, every = smoothness(means, adjacent)
+            delta, p, critical = permutation_test(means, adjacent)
+            label, reason = verdicts.claim_verdict(delta, p, PAPER_DIRECTION)
+            if label != "reproduced":
+                label += " (no paper effect size)"
+            row.update(adjacent_mean=adj, all_pairs_mean=every, delta=delta, p=p, mde=critical, verdict=label,
+                       verdict_reason=f"{reason}; {power_text(critical, PERMUTATIONS)}")
+        row["p_holm"] = row["p"]  # one grid per task and model: a family of one
+        row["n_pairs"] = seeds[0]  # seeds behind the thinnest cell (the ledger's "seeds" column)
+        row["power"] = power_text(row["mde"], PERMUTATIONS) if row["mde"] == row["mde"] else ""
+        row["ours"] = (f"{method} on {task}, {row['n_cells']} cells: best k {row['best_k']}, λ {row['best_lambda']:g} "
+                       f"({fmt_num(row['best'])}), range {fmt_num(row['range'])} points; adjacent − all pairs "
+                       f"{fmt_num(row['delta'])} points (permutation p {fmt_p(row['p'])}), critical "
+                       f"{fmt_num(row['mde'])}")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def power_text(critical: float, n: int) -> str:
+    return (f"power: the paper prints no cell values; adjacent cells had to differ by at least "
+            f"{fmt_num(-critical)} points less than random pairs of cells to be detected "
+            f"(α {ALPHA}, {n} permutations)")
+
+
+def grid_section(table) -> list[str]:
+    """README lines for the (k, λ) grids (none when the tree has no grid)."""
+    import pandas as pd
+
+    if table.empty:
+        return []
+    shown = pd.DataFrame({
+        "task": table["task"], "method": table["method"], "cells": table["n_cells"],
+        "seeds / cell": table["seeds_per_cell"],
+        "best (k, λ)": [f"{int(k)}, {lam:g}: {fmt_num(s)}" for k, lam, s in
+                        zip(table["best_k"], table["best_lambda"], table["best"])],
+        "worst (k, λ)": [f"{int(k)}, {lam:g}: {fmt_num(s)}" for k, lam, s in
+                         zip(table["worst_k"], table["worst_lambda"], table["worst"])],
+        "range": table["range"].map(fmt_num), "mean |Δ| adjacent": table["adjacent_mean"].map(fmt_num),
+        "mean |Δ| all pairs": table["all_pairs_mean"].map(fmt_num), "Δ": table["delta"].map(fmt_num),
+        "p (permutation)": table["p"].map(fmt_p), "critical Δ": table["mde"].map(fmt_num),
+        "verdict": table["verdict"]})
+    lines = ["## (k, λ) grid (paper Fig. 7, Table 10)", "", shown.to_markdown(index=False), "",
+             "Each cell is the mean final score of its seeds. Adjacent = next k or next λ in the grid; Δ = mean |Δ| "
+             "of adjacent cells − mean |Δ| of all pairs of cells (negative: neighbours are more alike than random "
+             f"cells). p: one-tailed permutation test of the cell values over the grid ({PERMUTATIONS} "
+             "permutations, H0 no spatial structure); critical Δ: the largest Δ significant at α 0.05. The paper "
+             "says adjacent grid points often yield similar accuracy and prints its cells only as images: a "
+             "direction, not a size.", ""]
+    for _, r in table.iterrows():
+        lines.append(f"* {r['task']} {r['method']}: **{r['verdict']}**: {r['verdict_reason']}")
+    return lines + [""]
