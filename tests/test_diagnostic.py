@@ -48,7 +48,7 @@ def test_falls_are_paired_with_regular_and_judged_by_direction(tmp_path):
     assert table.loc["jepa", "p"] == pytest.approx(
         sps.ttest_rel(falls["jepa"], falls["regular"], alternative="greater").pvalue, rel=1e-9)
     assert table.loc["jepa", "verdict"] == "reproduced"
-    assert "prints no size" in table.loc["jepa", "verdict_reason"] and table.loc["jepa", "mde"] > 0
+    assert "gives no size comparable" in table.loc["jepa", "verdict_reason"] and table.loc["jepa", "mde"] > 0
     assert table.loc["regular", "verdict"] == "baseline"
     flat = {"regular": (0.03, 0.025, 0.035), "jepa": (0.0, 0.001, -0.001)}
     row = diagnostic_table(load_runs(_tree(tmp_path / "flat", flat))).set_index("method").loc["jepa"]

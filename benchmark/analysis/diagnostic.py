@@ -12,10 +12,8 @@ was absent.
 """
 from __future__ import annotations
 
-import math
-
 from benchmark.analysis.runs import Run, fmt_num, fmt_p, group_arms, is_baseline, uses_predictors
-from benchmark.analysis.tables import judge_direction_only, power_columns
+from benchmark.analysis.tables import UNPAIRED, judge_direction_only, paired_values
 from benchmark.training.objectives import DIAGNOSTIC_KEY
 
 WINDOW = 0.1  # share of the logged values averaged at each end (single log lines are noisy micro-batches)
@@ -55,28 +53,17 @@ def diagnostic_table(runs: list[Run]):
         row = {"task": cfg["task"], "model": cfg["model"], "method": rs[0].label,
                "lambda": None if is_baseline(cfg) else cfg.get("lbd"),
                "k": cfg.get("predictors") if uses_predictors(cfg) else None, "n": n, "start": start, "end": end,
-               "fall_mean": fall, "fall_std": fall_std, "baseline": is_baseline(cfg), "delta": math.nan,
-               "p": math.nan, "n_pairs": 0, "sd_diff": math.nan, "row_var": math.nan, "n_rows": 0}
+               "fall_mean": fall, "fall_std": fall_std, "baseline": is_baseline(cfg), **UNPAIRED}
         if base and not is_baseline(cfg):
             base_falls = {r.cfg["seed"]: start_end_fall(s)[2] for r in base if len(s := diagnostic_series(r)) >= 2}
-            test = stats.paired_t_test({s: v[2] for s, v in falls.items()}, base_falls, alternative="greater")
-            diffs = [falls[s][2] - base_falls[s] for s in sorted(set(falls) & set(base_falls))]
-            row.update(delta=test.mean_diff, p=test.p, n_pairs=test.n,
-                       sd_diff=stats.mean_std(diffs)[1] if len(diffs) > 1 else math.nan)
+            row.update(paired_values({s: v[2] for s, v in falls.items()}, base_falls, alternative="greater"))
         rows.append(row)
     table = pd.DataFrame(rows)
     if table.empty:
         return table
-    table["paper_delta"] = math.nan  # Fig. 3 right gives a direction, not a size
-    table["paper_table"] = "Fig. 3 right (direction only)"
-
-    def power_text(r) -> str:
-        mde = power_columns(r, math.nan)["mde"]
-        return (f"power: the paper prints no size for this effect; our minimum detectable effect is "
-                f"{fmt_num(mde, 4)} (1 − cos units, α 0.05, power 0.8, {int(r['n_pairs'])} seeds)")
-
-    return judge_direction_only(table, PAPER_DIRECTION, power_text,
-                                "no regular arm that logged the diagnostic in the same setting")
+    # Fig. 3 right prints no values: it gives a direction, not a size
+    return judge_direction_only(table, PAPER_DIRECTION, source="Fig. 3 right", unit="1 − cos units", digits=4,
+                                missing_reference="no regular arm that logged the diagnostic in the same setting")
 
 
 def diagnostic_section(table) -> list[str]:

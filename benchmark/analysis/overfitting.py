@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 
 from benchmark.analysis.runs import Run, fmt_num, fmt_p, group_arms, is_baseline, uses_predictors
-from benchmark.analysis.tables import PAPER_SPLIT, holm_within_tasks, judge_rows
+from benchmark.analysis.tables import PAPER_SPLIT, UNPAIRED, holm_within_tasks, judge_rows, paired_values
 
 PAPER_SOURCE = "Fig. 1"
 
@@ -87,17 +87,12 @@ def overfitting_table(runs: list[Run], split: str, paper=None):
                "n": n, "epochs": len(mean_curve), "last_epoch": mean_curve[-1][0], "peak_mean": peak_mean,
                "final_mean": final_mean, "drop_mean": drop_mean, "drop_std": drop_std,
                "curve_peak_epoch": curve_peak_epoch, "curve_drop": curve_drop, "baseline": is_baseline(cfg),
-               "delta": math.nan, "p": math.nan, "n_pairs": 0, "sd_diff": math.nan, "row_var": math.nan,
-               "n_rows": 0, "regular_overfits": None}
+               **UNPAIRED, "regular_overfits": None}
         if base and not is_baseline(cfg):
             base = [r for r in base if len(curve(r, split)) >= 2]
             base_drops = {r.cfg["seed"]: drop_from_peak(curve(r, split))[3] for r in base}
-            test = stats.paired_t_test(base_drops, {s: v[3] for s, v in per_seed.items()}, alternative="greater")
-            seeds = sorted(set(base_drops) & set(per_seed))
-            diffs = [base_drops[s] - per_seed[s][3] for s in seeds]
-            sd = stats.mean_std(diffs)[1] if len(diffs) > 1 else math.nan
             base_curve = _mean_curve(base, split) if base else []
-            row.update(delta=test.mean_diff, p=test.p, n_pairs=test.n, sd_diff=sd,
+            row.update(paired_values(base_drops, {s: v[3] for s, v in per_seed.items()}, alternative="greater"),
                        regular_overfits=bool(base_curve) and base_curve[-1][0] > drop_from_peak(base_curve)[1])
         paper_delta, why = paper_drop_delta(paper, cfg["task"], row["metric"], split) \
             if row["method"] == "jepa" else (math.nan, f"Fig. 1 right shows only regular and LLM-JEPA, not {row['method']}")

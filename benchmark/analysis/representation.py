@@ -14,10 +14,8 @@ cannot say whether an effect of the paper's size was absent (as for the JEPA ter
 """
 from __future__ import annotations
 
-import math
-
 from benchmark.analysis.runs import fmt_num, fmt_p
-from benchmark.analysis.tables import judge_direction_only, power_columns
+from benchmark.analysis.tables import UNPAIRED, judge_direction_only, paired_values
 from benchmark.training.objectives import BASELINE
 
 PAPER_DIRECTION = -1.0  # Table 14: LLM-JEPA's linear-map error is far below regular's
@@ -54,30 +52,20 @@ def representation_table(analyses: dict[str, dict]):
             baseline = method == BASELINE
             row = {"task": task, "model": model, "method": method, "lambda": lbd, "k": k, "n": n,
                    "seeds": " ".join(str(s) for s in sorted(errors)), "error_mean": err, "error_std": err_std,
-                   "mean_top": top, "mean_top_std": top_std, "baseline": baseline, "delta": math.nan,
-                   "p": math.nan, "n_pairs": 0, "sd_diff": math.nan, "row_var": math.nan, "n_rows": 0}
+                   "mean_top": top, "mean_top_std": top_std, "baseline": baseline, **UNPAIRED}
             base = next((v for (m, meth, _, _), v in arms.items() if m == model and meth == BASELINE), None)
             if base and not baseline:
                 base_errors = {s: e["linear_map"][MEASURE] for s, e in base.items()
                                if e["linear_map"][MEASURE] is not None}
-                test = stats.paired_t_test(errors, base_errors, alternative="less")
-                diffs = [errors[s] - base_errors[s] for s in sorted(set(errors) & set(base_errors))]
-                row.update(delta=test.mean_diff, p=test.p, n_pairs=test.n,
-                           sd_diff=stats.mean_std(diffs)[1] if len(diffs) > 1 else math.nan)
+                row.update(paired_values(errors, base_errors, alternative="less"))
             rows.append(row)
     table = pd.DataFrame(rows)
     if table.empty:
         return table
-    table["paper_delta"] = math.nan  # Table 14's residual is another quantity: a direction, not a size
-    table["paper_table"] = "Table 14 (direction only)"
-
-    def power_text(r) -> str:
-        mde = power_columns(r, math.nan)["mde"]
-        return (f"power: the paper prints no comparable size for this effect; our minimum detectable effect is "
-                f"{fmt_num(mde, 3)} (held-out relative error, α 0.05, power 0.8, {int(r['n_pairs'])} seeds)")
-
-    return judge_direction_only(table, PAPER_DIRECTION, power_text,
-                                "no regular model of the same task and model analysed on the same seeds")
+    # Table 14's residual is another quantity than ours: it gives a direction, not a size
+    return judge_direction_only(table, PAPER_DIRECTION, source="Table 14", unit="held-out relative error", digits=3,
+                                missing_reference="no regular model of the same task and model analysed on the same "
+                                                  "seeds")
 
 
 def representation_section(table) -> list[str]:

@@ -111,6 +111,21 @@ def paired_detail(treated: list[Run], control: list[Run], split: str, metric: st
             "row_var": statistics.fmean(row_vars) if row_vars else math.nan, "n_rows": n_rows}
 
 
+UNPAIRED = {"delta": math.nan, "p": math.nan, "n_pairs": 0, "sd_diff": math.nan, "row_var": math.nan, "n_rows": 0}
+
+
+def paired_values(treatment: dict, control: dict, alternative: str) -> dict:
+    """The paired test of two {seed: value} maps of one number per run (a drop, a fall, an error), as the
+    columns `power_columns` reads: Δ = treatment − control, the spread of the differences, and no row-level
+    variance (there is no per-test-row outcome behind such a number)."""
+    from benchmark.analysis import stats
+
+    test = stats.paired_t_test(treatment, control, alternative=alternative)
+    diffs = [treatment[s] - control[s] for s in sorted(set(treatment) & set(control))]
+    return {**UNPAIRED, "delta": test.mean_diff, "p": test.p, "n_pairs": test.n,
+            "sd_diff": stats.mean_std(diffs)[1] if len(diffs) > 1 else math.nan}
+
+
 def power_columns(detail: dict, paper_delta: float) -> dict:
     """MDE, seeds and rows needed for the paper's effect, and the sentence that says so."""
     from benchmark.analysis import power
@@ -208,12 +223,22 @@ def judge_rows(table, no_verdict):
     return table
 
 
-def judge_direction_only(table, direction: float, power_text, missing_reference: str):
+def judge_direction_only(table, direction: float, *, source: str, unit: str, digits: int, missing_reference: str):
     """Holm within tasks, then `judge_rows` for a measure whose paper gives a direction but no size comparable
     with ours (Fig. 3 right, Table 14): a negative verdict cannot tell an absent effect from thin data, so it
-    says "(no paper effect size)", except that fewer than three seeds is always too little data.
-    `power_text(row)` states our minimum detectable effect; `missing_reference` why a row has no pair."""
+    says "(no paper effect size)", except that fewer than three seeds is always too little data. The power
+    sentence states our minimum detectable effect in `unit`; `source` names the paper's figure or table;
+    `missing_reference` says why a row has no pair."""
     from benchmark.analysis import verdicts
+    from benchmark.analysis.runs import fmt_num
+
+    table["paper_delta"] = math.nan
+    table["paper_table"] = f"{source} (direction only)"
+
+    def power_text(r) -> str:
+        mde = power_columns(r, math.nan)["mde"]
+        return (f"power: {source} gives no size comparable with ours; our minimum detectable effect is "
+                f"{fmt_num(mde, digits)} ({unit}, α 0.05, power 0.8, {int(r['n_pairs'])} seeds)")
 
     def verdict(r):
         if r["baseline"]:
