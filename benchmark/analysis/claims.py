@@ -27,8 +27,9 @@ MEASURES = {"score": "final score", "drop": "drop from the peak epoch (regular �
             "diagnostic": "fall of the JEPA term (arm − regular)",
             "linear_map": "held-out error of a linear map Text→Code (arm − regular)",
             "smoothness": "mean |Δ| of adjacent (k, λ) cells − of all pairs of cells"}
-# The reference arm a comparison pairs with, per measure: regular (tables.py, overfitting.py, diagnostic.py),
-# cosine LLM-JEPA (Table 3, ablation.py) or LLM-JEPA without loss dropout at equal FLOPs (Table 6, loss_dropout.py).
+# The reference a comparison is set against, per measure: regular (tables.py, overfitting.py, diagnostic.py,
+# representation.py), cosine LLM-JEPA (Table 3, ablation.py), LLM-JEPA without loss dropout at equal FLOPs
+# (Table 6, loss_dropout.py) or all pairs of cells of a (k, λ) grid (Fig. 7, grid.py).
 REFERENCES = {"regular": "regular", "cosine": "cosine", "ld0": "LD 0, λ 1", "all_pairs": "all pairs of cells"}
 # Each (measure, reference) the ledger reads: the report table that holds it (module, function), what the
 # builder reads (SCORES: runs, split and the paper's numbers; RUNS: the runs alone; ANALYSES: what `jepa-bench
@@ -51,8 +52,8 @@ class Comparison:
     results: str  # a committed results tree
     task: str
     method: str  # the treatment's method label (jepa, stp, jepa-l2, ...)
-    versus: str = "regular"  # the reference arm (REFERENCES): regular, cosine (Table 3) or ld0 (Table 6)
-    measure: str = "score"  # MEASURES: score (final accuracy), drop, diagnostic or linear_map
+    versus: str = "regular"  # the reference (REFERENCES): regular, cosine (Table 3), ld0 (Table 6), all_pairs (grid)
+    measure: str = "score"  # MEASURES: score (final accuracy), drop, diagnostic, linear_map or smoothness
     model: str | None = None  # pick one model's arm when the tree holds several (Table 15's sizes)
     lbd: float | None = None  # pick one arm when the tree holds several
     predictors: int | None = None

@@ -105,9 +105,7 @@ def grid_table(runs: list[Run], split: str, paper=None):
         else:
             adj, every = smoothness(means, adjacent)
             delta, p, critical = permutation_test(means, adjacent)
-            label, reason = verdicts.claim_verdict(delta, p, PAPER_DIRECTION)
-            if label != "reproduced":
-                label += " (no paper effect size)"
+            label, reason = verdicts.direction_only_verdict(delta, p, PAPER_DIRECTION)
             row.update(adjacent_mean=adj, all_pairs_mean=every, delta=delta, p=p, mde=critical, verdict=label,
                        verdict_reason=f"{reason}; {power_text(critical, PERMUTATIONS)}")
         row["p_holm"] = row["p"]  # one grid per task and model: a family of one

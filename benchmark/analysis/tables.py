@@ -225,10 +225,9 @@ def judge_rows(table, no_verdict):
 
 def judge_direction_only(table, direction: float, *, source: str, unit: str, digits: int, missing_reference: str):
     """Holm within tasks, then `judge_rows` for a measure whose paper gives a direction but no size comparable
-    with ours (Fig. 3 right, Table 14): a negative verdict cannot tell an absent effect from thin data, so it
-    says "(no paper effect size)", except that fewer than three seeds is always too little data. The power
-    sentence states our minimum detectable effect in `unit`; `source` names the paper's figure or table;
-    `missing_reference` says why a row has no pair."""
+    with ours (Fig. 3 right, Table 14), by `verdicts.direction_only_verdict`. The power sentence states our
+    minimum detectable effect in `unit`; `source` names the paper's figure or table; `missing_reference` says
+    why a row has no pair."""
     from benchmark.analysis import verdicts
     from benchmark.analysis.runs import fmt_num
 
@@ -245,9 +244,7 @@ def judge_direction_only(table, direction: float, *, source: str, unit: str, dig
             return "baseline", ""
         if r["n_pairs"] == 0:
             return "no baseline", missing_reference
-        label, reason = verdicts.claim_verdict(r["delta"], r["p_holm"], direction, n=int(r["n_pairs"]))
-        if label in ("not reproduced", "inconclusive"):
-            label += " (no paper effect size)"
+        label, reason = verdicts.direction_only_verdict(r["delta"], r["p_holm"], direction, n=int(r["n_pairs"]))
         return label, f"{reason}; {power_text(r)}"
 
     table = judge_rows(holm_within_tasks(table), verdict)

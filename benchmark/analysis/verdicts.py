@@ -62,6 +62,17 @@ def claim_verdict(ours_diff_mean: float, ours_p_holm: float, paper_diff: float, 
     return _qualified(label, reason, powered, power_text)
 
 
+def direction_only_verdict(ours_diff_mean: float, ours_p_holm: float, paper_direction: float,
+                           *, n: int | None = None) -> tuple[str, str]:
+    """:func:`claim_verdict` where the paper gives a direction but no size comparable with ours (Fig. 3 right,
+    Fig. 7, Table 14): a negative result cannot tell an absent effect from thin data, so it says "(no paper effect
+    size)", except that fewer than ``min_seeds`` matched seeds is always "(too little data)"."""
+    label, reason = claim_verdict(ours_diff_mean, ours_p_holm, paper_direction, n=n)
+    if label in ("not reproduced", "inconclusive"):
+        label += " (no paper effect size)"
+    return label, reason
+
+
 def _claim_verdict(ours_diff_mean: float, ours_p_holm: float, paper_diff: float, alpha: float,
                    *, n: int | None, min_seeds: int) -> tuple[str, str]:
     d, p, pd_ = float(ours_diff_mean), float(ours_p_holm), float(paper_diff)

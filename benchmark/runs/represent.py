@@ -70,7 +70,7 @@ def represent(results: str | Path, *, n_examples: int, with_tsne: bool = False, 
         raise store.StoreError(f"no run under {results} kept its model: sweep with `save_model: true` "
                                "(or `train --save-model`) to analyse representations")
 
-    def load(run_id: str, cfg: dict, folder: Path):
+    def load(cfg: dict, folder: Path):
         return load_for_evaluation(str(folder), plain=cfg.get("plain", False), base=cfg["model"],
                                    pretrain=bool(cfg.get("pretrain")), seed=cfg["seed"])
 
@@ -81,17 +81,17 @@ def represent(results: str | Path, *, n_examples: int, with_tsne: bool = False, 
         examples = load_split(get_task(task), "test", first_cfg.get("data_dir"), n_examples)
         plain = first_cfg.get("plain", False)
         models = {"base": load_for_evaluation(first_cfg["model"], plain=plain)}
-        models.update({label: load(*run) for label, run in first.items()})
+        models.update({label: load(cfg, folder) for label, (_, cfg, folder) in first.items()})
         log(f"{task}: {', '.join(models)} on {len(examples)} test examples")
         result = analyse(models, examples, with_tsne=with_tsne, plain=plain, progress=progress)
         del models
         seeds = {label: {str(run[1]["seed"]): _seed_entry(run[0], run[1], result["models"][label])}
                  for label, run in first.items()}
-        for label, later in runs.items():
-            for run in (later[1:] if all_seeds else []):
-                log(f"{task}: {label} seed {run[1]['seed']}")
-                one = analyse({label: load(*run)}, examples, plain=plain, progress=progress)  # one model in memory
-                seeds[label][str(run[1]["seed"])] = _seed_entry(run[0], run[1], one["models"][label])
+        later = [(label, run) for label, every in runs.items() for run in every[1:]] if all_seeds else []
+        for label, (run_id, cfg, folder) in later:
+            log(f"{task}: {label} seed {cfg['seed']}")
+            one = analyse({label: load(cfg, folder)}, examples, plain=plain, progress=progress)  # one model in memory
+            seeds[label][str(cfg["seed"])] = _seed_entry(run_id, cfg, one["models"][label])
         result.update(task=task, runs={label: run_id for label, (run_id, _, _) in first.items()},
                       base_model=first_cfg["model"], seeds=seeds)
         out = analysis_dir(results, task)
