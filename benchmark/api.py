@@ -90,7 +90,8 @@ def evaluate(*, run: str | Path | None = None, model: str | None = None, task: s
         raise ConfigError("splits must name at least one split to evaluate")
     check_values(TrainConfig(val_fraction=t["val_fraction"]))  # the one range check of val_fraction
     plan.validate(the_task, t["val_fraction"])
-    examples = {s: load_split(the_task, s, t["data_dir"], plan.limit, val_fraction=t["val_fraction"])
+    examples = {s: load_split(the_task, s, t["data_dir"], plan.limit, val_fraction=t["val_fraction"],
+                             subset=plan.subset)
                 for s in plan.splits}
     for exs in examples.values():
         the_task.check_context(exs, plan.scoring_context())  # e.g. every Spider database present

@@ -19,11 +19,42 @@ _register_all()
 __all__ = [
     "Task", "UnknownNameError", "all_tasks", "get_task", "register",
     "DATA_DIR_ENV", "DataError", "Example", "read_jsonl", "resolve_data_dir", "load_split",
-    "splits", "carve_validation", "VAL_SEED",
+    "splits", "carve_validation", "VAL_SEED", "SUBSETS", "SUBSET_SEED", "take_subset",
 ]
 
 
 VAL_SEED = 20250917  # fixed, not the run seed: every run and seed of a sweep shares one validation set
+SUBSET_SEED = 20250918  # fixed too: a `random` subset holds the same rows for every run, arm and seed
+SUBSETS = ("head", "random")  # which rows a limit keeps: the first N, or N drawn with SUBSET_SEED
+
+
+def take_subset(rows: list, limit: int | None, subset: str = "head") -> list:
+    """`limit` rows of `rows`: the first ones (`head`), or a sample drawn with SUBSET_SEED (`random`),
+    kept in file order. Without a limit, or with one at least as large as the split, every row."""
+    if subset not in SUBSETS:
+        raise ValueError(f"subset must be one of {', '.join(SUBSETS)}, got {subset!r}")
+    if limit is None or limit >= len(rows):
+        return list(rows)
+    if subset == "head":
+        return list(rows[:limit])
+    return [rows[i] for i in sorted(random.Random(SUBSET_SEED).sample(range(len(rows)), limit))]
+
+
+def _refuse_one_answer_head(task: Task, split: str, path, picked: list, everything: list) -> None:
+    """A head subset whose rows all give one answer while the split holds several: the file is sorted by
+    its answers (Rotten Tomatoes lists every positive review first), so training or scoring on it
+    measures nothing. Refused, with the setting that fixes it."""
+    if len(picked) < 2 or len(picked) == len(everything):
+        return
+    answers = {e.assistant for e in picked}
+    if len(answers) > 1 or len({e.assistant for e in everything}) == 1:
+        return
+    knob = ("limit_train keeps" if split == "train" else "limit keeps")
+    fix = ("`train_subset: random` in a sweep spec's `fixed:` block (--train-subset random)" if split == "train"
+           else "`subset: random` in a sweep spec's `eval:` block (--eval-subset random; evaluate: --subset random)")
+    raise DataError(f"task {task.name!r}: the first {len(picked)} {split} rows that {knob} all have the answer "
+                    f"{next(iter(answers))!r}, but {path.name} holds other answers (it is sorted by answer), so "
+                    f"these rows cannot measure anything; draw a seeded random subset instead: {fix}")
 
 
 def carve_validation(n: int, fraction: float) -> tuple[list[int], list[int]]:
@@ -45,12 +76,14 @@ def splits(task: Task, val_fraction: float = 0.0) -> list[str]:
 
 
 def load_split(task: Task, split: str, data_dir=None, limit: int | None = None,
-               val_fraction: float = 0.0) -> list[Example]:
+               val_fraction: float = 0.0, subset: str = "head") -> list[Example]:
     """The examples of one split, read from the data directory.
 
     With `val_fraction` > 0, `val` is that fraction of the train file (chosen with a fixed seed) and
     `train` is the rest, so λ, k and lr can be tuned without looking at the test set (the paper tuned on
-    test). `limit` applies after carving, so a limited run never trains on validation rows.
+    test). `limit` applies after carving, so a limited run never trains on validation rows; `subset` says
+    which rows it keeps (`take_subset`). A head subset that holds one answer of a split that has several
+    is refused (the file is sorted by answer).
     """
     if split not in splits(task, val_fraction):
         hint = " (pass --val-fraction to carve one from train)" if split == "val" and "train" in task.files else ""
@@ -63,6 +96,15 @@ def load_split(task: Task, split: str, data_dir=None, limit: int | None = None,
     if split in ("train", "val") and val_fraction > 0:
         rows = read_jsonl(path)
         train_idx, val_idx = carve_validation(len(rows), val_fraction)
-        picked = [rows[i] for i in (train_idx if split == "train" else val_idx)]
-        return picked[:limit] if limit is not None else picked
-    return read_jsonl(path, limit=limit)
+        rows = [rows[i] for i in (train_idx if split == "train" else val_idx)]
+    elif subset == "head" and limit is not None:
+        picked = read_jsonl(path, limit=limit)  # most runs: read no further than needed
+        if len(picked) < limit or len({e.assistant for e in picked}) > 1:
+            return picked
+        rows = read_jsonl(path)
+    else:
+        rows = read_jsonl(path)
+    picked = take_subset(rows, limit, subset)
+    if subset == "head":
+        _refuse_one_answer_head(task, split, path, picked, rows)
+    return picked

@@ -186,3 +186,54 @@ def test_trainer_arguments_pass_through_and_are_checked(data_dir, tmp_path, caps
     one_line_exit_2(base + ["--trainer-arg", "adam_beta1"], capsys, "expected KEY=VALUE")
     one_line_exit_2(base + ["--report-to", "tensorbord"], capsys, "Did you mean 'tensorboard'")
     assert not (tmp_path / "run").exists()
+
+
+# ----------------------------------------------------------------------------- 6. subsets that measure nothing
+def _sorted_sentiment(data_dir, n=24):
+    """A Rotten-Tomatoes-like pair of files: every "Good" row first, then every "Bad" one."""
+    from conftest import write_jsonl
+
+    rows = [(f"review {i}", "Good" if i < n // 2 else "Bad") for i in range(n)]
+    for split in ("train", "test"):
+        write_jsonl(data_dir / f"rotten_tomatoes_{split}.jsonl", rows, system="Determine whether the comment is "
+                                                                            "positive or negative")
+
+
+SENTIMENT = ["train", "--model", "tiny-random-llama", "--task", "rotten_tomatoes", "--epochs", "1", "--batch-size",
+             "2", "--grad-accum", "1", "--no-progress"]
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--limit-train", "8"], "--train-subset random"),
+    (["--train-subset", "random", "--limit-train", "8", "--eval-splits", "test", "--eval-limit", "6"],
+     "--eval-subset random"),
+])
+def test_a_head_subset_of_a_file_sorted_by_answer_is_refused(args, needle, data_dir, tmp_path, capsys, no_model):
+    """The first rows of a label-sorted file all carry one answer: training or scoring on them measures
+    nothing (a model that always says "Good" scores 100 %), so the run stops before any model loads."""
+    _sorted_sentiment(data_dir)
+    out = tmp_path / "run"
+    one_line_exit_2(SENTIMENT + ["--data-dir", str(data_dir), "--out", str(out)] + args, capsys,
+                    "all have the answer 'Good'", "sorted by answer", needle)
+    assert nothing_under(out)
+
+
+def test_evaluate_refuses_a_head_subset_of_one_answer(data_dir, tmp_path, capsys, no_model):
+    _sorted_sentiment(data_dir)
+    one_line_exit_2(["evaluate", "--model", "tiny-random-llama", "--task", "rotten_tomatoes", "--data-dir",
+                     str(data_dir), "--splits", "test", "--limit", "5", "--out", str(tmp_path / "ev")], capsys,
+                    "first 5 test rows", "--subset random")
+    assert nothing_under(tmp_path / "ev")
+
+
+def test_a_sweep_spec_with_a_head_subset_of_one_answer_fails_before_anything_runs(data_dir, tmp_path, capsys):
+    import yaml
+
+    _sorted_sentiment(data_dir)
+    spec = tmp_path / "s.yaml"
+    spec.write_text(yaml.safe_dump({"name": "s", "fixed": {"task": "rotten_tomatoes", "model": "tiny-random-llama",
+                                                           "limit_train": 8, "epochs": 1, "data_dir": str(data_dir)},
+                                    "eval": {"limit": 4}}))
+    one_line_exit_2(["sweep", "run", str(spec), "--results", str(tmp_path / "res"), "--no-progress"], capsys,
+                    "train_subset: random")
+    assert nothing_under(tmp_path / "res")

@@ -110,3 +110,30 @@ def test_committed_results_hold_no_copy_of_the_data():
     offending = [str(p.relative_to(root)) for p in files
                  if any("prompt" in r or "gold" in r for r in map(json.loads, p.read_text().splitlines()))]
     assert not offending, f"run `jepa-bench predictions strip results` before committing: {offending[:3]}"
+
+
+def test_a_random_subset_is_recorded_and_joined_back_to_the_same_rows(tiny, data_dir, tmp_path):
+    """`predictions show` reloads the rows an evaluation saw: with `subset: random` those are not the first
+    n, so the evaluation records its subset and the join takes the same sample (fingerprints agree)."""
+    from conftest import FIXTURE_ROWS, write_jsonl
+
+    model, tok = tiny
+    task = get_task("synth")
+    write_jsonl(data_dir / "synth_test.jsonl", [(f"{u} ({i})", a) for i in range(5) for u, a in FIXTURE_ROWS])
+    exs = load_split(task, "test", data_dir, 4, subset="random")
+    assert [e.user for e in exs] != [e.user for e in load_split(task, "test", data_dir, 4)]
+    plan = EvalPlan(batch_size=4, max_new_tokens=8, limit=4, subset="random")
+    evaluate(model, tok, task, exs, split="test", plan=plan, progress=False, out_dir=tmp_path / "ev")
+    source = eval_source(tmp_path / "ev", str(data_dir))
+    assert source.subset == "random" and source.limit == 4
+    pairs = join(read_predictions(tmp_path / "ev"), load_examples(source))
+    assert [ex.user for _, ex in pairs] == [e.user for e in exs]
+
+
+def test_the_subset_settings_leave_head_run_ids_unchanged():
+    """Added after runs were committed: at their default (head) they stay out of the id; random changes it."""
+    train = TrainConfig.from_dict({"task": "synth", "model": "tiny-random-llama", "limit_train": 8})
+    base = RunSpec(train, EvalPlan(limit=4)).run_id
+    assert "train_subset" not in train.identity() and "subset" not in EvalPlan(limit=4).identity()
+    assert RunSpec(TrainConfig.from_dict({**train.to_dict(), "train_subset": "random"}), EvalPlan(limit=4)).run_id != base
+    assert RunSpec(train, EvalPlan(limit=4, subset="random")).run_id != base

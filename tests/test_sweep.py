@@ -308,3 +308,25 @@ def test_bad_max_runs_is_one_line_before_anything_runs(args, message, tmp_path, 
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "r").exists()
+
+
+def test_a_spec_outside_the_repository_it_writes_into_is_warned_about(tmp_path):
+    """A sweep run from a spec outside the git tree that holds its results records a command naming this
+    machine's path (no clone can rerun it): the runner says so and how to fix it; a spec inside is quiet."""
+    from benchmark.store.provenance import spec_outside_results_tree
+
+    repo = tmp_path / "repo"
+    (repo / "configs").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    inside = repo / "configs" / "s.yaml"
+    outside = tmp_path / "elsewhere" / "s.yaml"
+    for spec in (inside, outside):
+        spec.parent.mkdir(parents=True, exist_ok=True)
+        spec.write_text("name: s\n")
+    results = repo / "results" / "s"          # not created yet: the nearest existing parent decides
+    assert spec_outside_results_tree(inside, results) is None
+    warning = spec_outside_results_tree(outside, results)
+    assert warning is not None and "elsewhere/s.yaml" in warning
+    assert "configs/" in warning
+    # Results outside any git tree: nothing to protect, no warning.
+    assert spec_outside_results_tree(outside, tmp_path / "plain" / "results") is None

@@ -179,3 +179,41 @@ def test_spider_needs_its_databases(tmp_path):
         task.check_context(exs, ScoringContext())
     with pytest.raises(ScoringSetupError, match="missing under"):
         task.check_context(exs, ScoringContext(spider_db_dir=tmp_path))
+
+
+def test_a_random_subset_is_seeded_spread_and_the_same_for_every_run():
+    from tasks import take_subset
+
+    rows = list(range(1000))
+    first = take_subset(rows, 100, "random")
+    assert first == take_subset(rows, 100, "random") == sorted(first)     # fixed seed, file order kept
+    assert len(set(first)) == 100 and max(first) > 500                      # spread over the file, no repeats
+    assert take_subset(rows, 100, "head") == rows[:100]
+    assert take_subset(rows, None, "random") == rows == take_subset(rows, 5000, "random")
+    with pytest.raises(ValueError, match="subset must be one of"):
+        take_subset(rows, 10, "first")
+
+
+def test_subsets_through_load_split_on_a_label_sorted_file(tmp_path):
+    """Head subsets of a file sorted by answer are refused; random ones mix the answers; a limit that takes
+    the whole file, or a file with one answer only, is left alone."""
+    from conftest import write_jsonl
+    from tasks import DataError
+
+    rows = [(f"review {i}", "Good" if i < 50 else "Bad") for i in range(100)]
+    write_jsonl(tmp_path / "rotten_tomatoes_test.jsonl", rows)
+    task = get_task("rotten_tomatoes")
+    with pytest.raises(DataError, match="first 10 test rows"):
+        load_split(task, "test", tmp_path, 10)
+    mixed = load_split(task, "test", tmp_path, 10, subset="random")
+    assert {e.assistant for e in mixed} == {"Good", "Bad"}
+    assert len(load_split(task, "test", tmp_path, 100)) == 100
+    write_jsonl(tmp_path / "rotten_tomatoes_test.jsonl", [(f"review {i}", "Good") for i in range(20)])
+    assert len(load_split(task, "test", tmp_path, 10)) == 10
+    # validation carving comes first; the limit then takes its subset of the carved training rows
+    write_jsonl(tmp_path / "rotten_tomatoes_train.jsonl", rows)
+    with pytest.raises(DataError, match="--train-subset random"):
+        load_split(task, "train", tmp_path, 10, val_fraction=0.1)
+    train = load_split(task, "train", tmp_path, 10, val_fraction=0.1, subset="random")
+    val = load_split(task, "val", tmp_path, None, val_fraction=0.1)
+    assert not {e.user for e in train} & {e.user for e in val}

@@ -33,6 +33,7 @@ class EvalSource:
     limit: int
     val_fraction: float
     data_dir: str | None
+    subset: str = "head"  # which rows the limit kept (EvalPlan.subset); evaluations before it existed: head
 
 
 def read_predictions(eval_dir: Path) -> list[dict]:
@@ -79,16 +80,16 @@ def eval_source(eval_dir: Path, data_dir: str | None = None) -> EvalSource:
     m = store.read_json(metrics_path)
     cfg = _run_config(eval_dir) or {}
     val_fraction = m.get("val_fraction", cfg.get("val_fraction", 0.0)) or 0.0
-    # the evaluation read the first n examples of the split (a limit, or the whole split when n is all of it)
+    # the evaluation read n examples of the split, chosen as its plan's subset says (a limit, or all of them)
     return EvalSource(task=m["task"], split=m["split"], limit=m["n"], val_fraction=val_fraction,
-                      data_dir=data_dir or cfg.get("data_dir"))
+                      data_dir=data_dir or cfg.get("data_dir"), subset=m.get("subset", "head"))
 
 
 def load_examples(source: EvalSource):
     from tasks import get_task, load_split
 
     return load_split(get_task(source.task), source.split, source.data_dir, source.limit,
-                      val_fraction=source.val_fraction)
+                      val_fraction=source.val_fraction, subset=source.subset)
 
 
 def join(records: list[dict], examples) -> list[tuple[dict, object]]:

@@ -35,7 +35,10 @@ def _deviations(runs: list[Run]) -> list[str]:
         notes.append(f"Model(s) {', '.join(models)} instead of the paper's {PAPER_MODEL} (and its other families).")
     limits = sorted({c.get("limit_train") for c in cfgs if c.get("limit_train")})
     if limits:
-        notes.append(f"Training on the first {', '.join(map(str, limits))} rows of the train split, not all of it.")
+        which = {"head": "the first", "random": "a seeded random sample of"}
+        kinds = sorted({which[c.get("train_subset", "head")] for c in cfgs if c.get("limit_train")})
+        notes.append(f"Training on {' / '.join(kinds)} {', '.join(map(str, limits))} rows of the train split, "
+                     "not all of it.")
     epochs = sorted({float(c["epochs"]) for c in cfgs})
     if epochs != [PAPER_EPOCHS]:
         notes.append(f"{', '.join(f'{e:g}' for e in epochs)} epoch(s) instead of 4.")
@@ -48,11 +51,13 @@ def _deviations(runs: list[Run]) -> list[str]:
     seeds = sorted({c["seed"] for c in cfgs})
     if set(seeds) != {82, 23, 37, 84, 4}:
         notes.append(f"Seeds {seeds} (paper: 82, 23, 37, 84, 4).")
-    evals = {json.dumps({k: r.summary["eval"].get(k) for k in ("limit", "max_new_tokens", "splits")}) for r in runs}
+    evals = {json.dumps({k: r.summary["eval"].get(k) for k in ("limit", "max_new_tokens", "splits", "subset")})
+             for r in runs}
     for e in sorted(evals):
         e = json.loads(e)
         if e["limit"] or e["max_new_tokens"] != 128:
-            notes.append(f"Evaluation on {e['limit'] or 'all'} examples of {', '.join(e['splits'])}, "
+            sample = " (a seeded random sample)" if e["limit"] and e["subset"] == "random" else ""
+            notes.append(f"Evaluation on {e['limit'] or 'all'} examples{sample} of {', '.join(e['splits'])}, "
                          f"max_new_tokens {e['max_new_tokens']} (paper: the whole test split, 128).")
     if any(c.get("val_fraction") for c in cfgs):
         notes.append("A validation split was carved from train (the paper tuned on test).")

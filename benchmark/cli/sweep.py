@@ -1,6 +1,7 @@
 """`jepa-bench sweep plan|run SPEC`: expand a sweep spec into runs and build the missing ones."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 HELP = "plan or run a sweep spec (configs/*.yaml) into a results store"
@@ -53,6 +54,7 @@ def run_plan(ns) -> int:
 def run_run(ns) -> int:
     from benchmark.runs.launchers import run_local, run_submitit, run_workers
     from benchmark.runs.sweep import load_spec, plan_lines
+    from benchmark.store.provenance import spec_outside_results_tree
     from benchmark.training.config import ConfigError
 
     if ns.max_runs is not None and ns.executor != "local":
@@ -61,6 +63,9 @@ def run_run(ns) -> int:
         if getattr(ns, name) is not None and getattr(ns, name) < 1:
             raise ConfigError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(ns, name)}")
     sweep = load_spec(ns.spec, ns.results)
+    outside = spec_outside_results_tree(ns.spec, sweep.results)
+    if outside:
+        print(outside, file=sys.stderr, flush=True)
     progress = not ns.no_progress
     if ns.executor == "workers":
         failed = run_workers(Path(ns.spec), sweep, [d.strip() for d in ns.devices.split(",") if d.strip()],

@@ -94,6 +94,7 @@ def evaluate(model, tok, task: Task, examples: list[Example], *, split: str, pla
              "progress": progress, "plain": plain, "keep_inputs": plan.keep_inputs}
     summary = {
         "task": task.name, "task_version": task.version, "split": split, "n": len(examples),
+        "subset": plan.subset,  # which rows a limit kept (analysis/predictions.py reloads the same ones)
         "main_metric": main, "accuracy": aggregate[main]["accuracy"],
         "metrics": aggregate,
         "parity_metrics": [m.name for m in task.metrics if m.parity and m.name in aggregate],

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from benchmark.training import options
 from benchmark.training.options import ConfigError, option
@@ -27,6 +28,9 @@ class EvalPlan:
                                                 "val_fraction > 0); empty = train only", scope="select")
     limit: int | None = option(None, "first N examples of each split (CPU-scale runs); None = the whole split",
                                low=1, scope="select")
+    subset: Literal["head", "random"] = option(
+        "head", "which examples limit keeps: head = the first N; random = N drawn with a fixed seed, the same for "
+                "every run (for files sorted by answer, e.g. Rotten Tomatoes)", scope="select", since=2)
     metrics: tuple[str, ...] | None = option(None, "subset of the task's metrics; None = every metric",
                                              scope="select")
     batch_size: int = option(DEFAULT_BATCH_SIZE, "generation batch (1 = the authors' loop); fp32 outputs equal "

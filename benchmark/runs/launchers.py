@@ -10,15 +10,25 @@ import sys
 from pathlib import Path
 
 from benchmark import store
-from benchmark.runs.runner import run_one
+from benchmark.runs.runner import preflight, run_one
 from benchmark.runs.spec import RunSpec
 from benchmark.runs.sweep import Sweep, describe
+
+
+def _check_before_building(sweep: Sweep) -> None:
+    """Every run still to do, checked as `jepa-bench train` checks one (settings, model name, every data
+    line it will read, scorers' needs), before the results folder is made: bad input in run 7 of 12 stops
+    the sweep before run 1 starts, and leaves nothing behind."""
+    for run in sweep.runs:
+        if not store.is_done(sweep.results, run.run_id):
+            preflight(run)
 
 
 def run_local(sweep: Sweep, *, progress: bool = True, nproc_per_node: int = 1, max_runs: int | None = None,
               log=print) -> dict[str, int]:
     """Build the missing runs of the sweep from this process, one after another, in the spec's order; with
     `max_runs`, stop after building that many (a pilot run, or a sweep fitted into a time window)."""
+    _check_before_building(sweep)
     store.check_writable(sweep.results)
     todo = [r for r in sweep.runs if not store.is_done(sweep.results, r.run_id)]
     counts = {"done": len(sweep.runs) - len(todo), "built": 0, "busy": 0}
@@ -44,6 +54,7 @@ def run_local(sweep: Sweep, *, progress: bool = True, nproc_per_node: int = 1, m
 def run_workers(spec_path: Path, sweep: Sweep, devices: list[str], *, progress: bool = False, log=print) -> int:
     """One worker process per device (CUDA_VISIBLE_DEVICES=<device>, or 'cpu'), all running the same
     sweep: the per-run locks share the runs out. Returns the number of workers that failed."""
+    _check_before_building(sweep)
     store.check_writable(sweep.results)
     procs = []
     for dev in devices:
@@ -73,6 +84,7 @@ def run_submitit(sweep: Sweep, *, folder: str | Path, cluster: str | None = None
     the same code on this machine (tests); None lets submitit pick SLURM where it is available."""
     import submitit
 
+    _check_before_building(sweep)
     store.check_writable(sweep.results)
     todo = [r for r in sweep.runs if not store.is_done(sweep.results, r.run_id)]
     if not todo:

@@ -110,7 +110,8 @@ def build(spec: RunSpec, work: Path, *, progress: bool = True) -> dict | None:
     work = Path(work)
     main_process = int(os.environ.get("RANK", "0")) == 0
     cfg, task, model, tok, items = prepare(spec.train)
-    examples = {s: load_split(task, s, cfg.data_dir, spec.eval.limit, val_fraction=cfg.val_fraction)
+    examples = {s: load_split(task, s, cfg.data_dir, spec.eval.limit, val_fraction=cfg.val_fraction,
+                              subset=spec.eval.subset)
                 for s in spec.eval.splits}
     record = run_record(spec, cfg, task, model, items, {s: len(e) for s, e in examples.items()})
     n_params = record["parameters"]
@@ -169,9 +170,10 @@ def preflight(spec: RunSpec) -> None:
     cfg = spec.train.resolved()
     task = get_task(cfg.task)
     resolve_model_source(cfg.model)
-    load_split(task, "train", cfg.data_dir, cfg.limit_train, val_fraction=cfg.val_fraction)
+    load_split(task, "train", cfg.data_dir, cfg.limit_train, val_fraction=cfg.val_fraction, subset=cfg.train_subset)
     for split in spec.eval.splits:
-        examples = load_split(task, split, cfg.data_dir, spec.eval.limit, val_fraction=cfg.val_fraction)
+        examples = load_split(task, split, cfg.data_dir, spec.eval.limit, val_fraction=cfg.val_fraction,
+                              subset=spec.eval.subset)
         task.check_context(examples, spec.eval.scoring_context())
 
 

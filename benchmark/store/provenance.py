@@ -36,6 +36,38 @@ def git_commit(repo: Path | None = None) -> dict[str, object]:
     return {"commit": head.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
 
 
+def work_tree_of(path: str | Path) -> Path | None:
+    """The git working tree holding `path` (or its nearest existing parent), or None outside any."""
+    probe = Path(path).resolve()
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if probe.is_file():
+        probe = probe.parent
+    try:
+        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=probe, capture_output=True, text=True,
+                             timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return Path(top.stdout.strip()).resolve() if top.returncode == 0 and top.stdout.strip() else None
+
+
+def spec_outside_results_tree(spec: str | Path, results: str | Path) -> str | None:
+    """A warning when a sweep writes into a git working tree from a spec that lies outside it: every run
+    then records a command naming this machine's path to the spec, which no clone of the repository can
+    rerun (the runs stay valid: config.json holds each run's resolved config). None when all is well."""
+    tree = work_tree_of(results)
+    if tree is None:
+        return None
+    spec_path = Path(spec).resolve()
+    try:
+        spec_path.relative_to(tree)
+    except ValueError:
+        return (f"warning: the spec {spec} lies outside the repository at {tree} that the results are written "
+                f"into, so each run records a command no clone can rerun; copy the spec under {tree}/configs/ "
+                f"and run it from there")
+    return None
+
+
 def hardware() -> dict[str, object]:
     import torch
 

@@ -34,6 +34,9 @@ class TrainConfig:
     data_dir: str | None = option(None, "folder of upstream JSONL files; None -> $JEPA_BENCH_DATA_DIR or ./data",
                                   identity=False)
     limit_train: int | None = option(None, "first N training rows (CPU-scale runs); None = the whole split", low=1)
+    train_subset: Literal["head", "random"] = option(
+        "head", "which rows limit_train keeps: head = the file's first N; random = N drawn with a fixed seed, the "
+                "same for every run (for files sorted by answer, e.g. Rotten Tomatoes)", since=2)
     flop_budget: float | None = option(None, "stop at this many analytic training FLOPs (Table 6's equal-FLOP "
                                              "runs); None = all epochs", low=0, low_open=True, arm=True)
     val_fraction: float = option(0.0, "carve this share of train as a validation split (paper: none, it tuned "

@@ -72,7 +72,8 @@ def prepare(cfg: TrainConfig):
     cfg = cfg.resolved().validate()
     task = get_task(cfg.task)
     resolve_model_source(cfg.model)
-    examples = load_split(task, "train", cfg.data_dir, cfg.limit_train, val_fraction=cfg.val_fraction)
+    examples = load_split(task, "train", cfg.data_dir, cfg.limit_train, val_fraction=cfg.val_fraction,
+                          subset=cfg.train_subset)
     model, tok = load_model_and_tokenizer(cfg.model, pretrain=cfg.pretrain, seed=cfg.seed, plain=cfg.plain)
     builder = view_builder(cfg, tok)
     items = [builder.build(e).to_dict() for e in examples]
