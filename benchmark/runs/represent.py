@@ -78,7 +78,9 @@ def represent(results: str | Path, *, n_examples: int, with_tsne: bool = False, 
     for task, runs in sorted(chosen.items()):
         first = {label: seeds[0] for label, seeds in runs.items()}
         first_cfg = next(iter(first.values()))[1]
-        examples = load_split(get_task(task), "test", first_cfg.get("data_dir"), n_examples)
+        # test rows drawn as the runs drew their training rows (a random subset where the file is sorted by label)
+        examples = load_split(get_task(task), "test", first_cfg.get("data_dir"), n_examples,
+                              subset=first_cfg.get("train_subset", "head"))
         plain = first_cfg.get("plain", False)
         models = {"base": load_for_evaluation(first_cfg["model"], plain=plain)}
         models.update({label: load(cfg, folder) for label, (_, cfg, folder) in first.items()})
