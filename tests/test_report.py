@@ -284,3 +284,23 @@ def test_effect_against_model_size_is_drawn_when_a_tree_has_several_models(tmp_p
         fake_run(single, "synth", "regular", None, 1, seed, (0.2, 0.3))
         fake_run(single, "synth", "jepa", 1.0, 1, seed, (0.2, 0.4))
     assert "effect_vs_size" not in build_report(single, tmp_path / "single-report").read_text()
+
+
+def test_which_rows_a_limit_kept_is_a_stated_deviation(tmp_path):
+    """A seeded random subset (label-sorted files) and the first rows are named apart, per task; an older
+    evaluation without a `subset` field counts as head, not as a third kind."""
+    root = tmp_path / "results"
+    fake_run(root, "synth", "regular", None, 1, 82, (0.3, 0.4))
+    fake_run(root, "gsm8k", "regular", None, 1, 82, (0.3, 0.4))
+    for d in store.run_dirs(root):
+        s = store.read_summary(d)
+        s["config"]["limit_train"] = 256
+        if s["config"]["task"] == "gsm8k":
+            s["config"]["train_subset"] = "random"
+            s["eval"]["subset"] = "random"
+        store.write_json_atomic(d / "summary.json", s)
+    text = build_report(root, tmp_path / "r").read_text()
+    assert "Training on the first 256 rows of the train split (synth), not all of it." in text
+    assert "Training on a seeded random sample of 256 rows of the train split (gsm8k), not all of it." in text
+    assert text.count("Evaluation on 100 examples of test") == 1
+    assert text.count("Evaluation on 100 examples (a seeded random sample) of test") == 1

@@ -33,12 +33,14 @@ def _deviations(runs: list[Run]) -> list[str]:
     models = sorted({c["model"] for c in cfgs})
     if models != [PAPER_MODEL]:
         notes.append(f"Model(s) {', '.join(models)} instead of the paper's {PAPER_MODEL} (and its other families).")
-    limits = sorted({c.get("limit_train") for c in cfgs if c.get("limit_train")})
-    if limits:
-        which = {"head": "the first", "random": "a seeded random sample of"}
-        kinds = sorted({which[c.get("train_subset", "head")] for c in cfgs if c.get("limit_train")})
-        notes.append(f"Training on {' / '.join(kinds)} {', '.join(map(str, limits))} rows of the train split, "
-                     "not all of it.")
+    subsets = {}  # (which rows, how many) -> tasks trained on them
+    for c in cfgs:
+        if c.get("limit_train"):
+            subsets.setdefault((c.get("train_subset") or "head", c["limit_train"]), set()).add(c["task"])
+    which = {"head": "the first {n}", "random": "a seeded random sample of {n}"}
+    for (kind, n), tasks in sorted(subsets.items()):
+        scope = f" ({', '.join(sorted(tasks))})" if len(subsets) > 1 else ""
+        notes.append(f"Training on {which[kind].format(n=n)} rows of the train split{scope}, not all of it.")
     epochs = sorted({float(c["epochs"]) for c in cfgs})
     if epochs != [PAPER_EPOCHS]:
         notes.append(f"{', '.join(f'{e:g}' for e in epochs)} epoch(s) instead of 4.")
@@ -51,7 +53,8 @@ def _deviations(runs: list[Run]) -> list[str]:
     seeds = sorted({c["seed"] for c in cfgs})
     if set(seeds) != {82, 23, 37, 84, 4}:
         notes.append(f"Seeds {seeds} (paper: 82, 23, 37, 84, 4).")
-    evals = {json.dumps({k: r.summary["eval"].get(k) for k in ("limit", "max_new_tokens", "splits", "subset")})
+    evals = {json.dumps({**{k: r.summary["eval"].get(k) for k in ("limit", "max_new_tokens", "splits")},
+                         "subset": r.summary["eval"].get("subset") or "head"})  # older runs: no field, head
              for r in runs}
     for e in sorted(evals):
         e = json.loads(e)
