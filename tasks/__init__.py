@@ -1,5 +1,6 @@
 """Task registry: `get_task(name)`, `all_tasks()`. Importing this package registers every task."""
 import random
+from typing import Literal, get_args
 
 from tasks.base import Task, UnknownNameError, all_tasks, get_task, register
 from tasks.jsonl import DATA_DIR_ENV, DataError, Example, read_jsonl, resolve_data_dir
@@ -19,13 +20,14 @@ _register_all()
 __all__ = [
     "Task", "UnknownNameError", "all_tasks", "get_task", "register",
     "DATA_DIR_ENV", "DataError", "Example", "read_jsonl", "resolve_data_dir", "load_split",
-    "splits", "carve_validation", "VAL_SEED", "SUBSETS", "SUBSET_SEED", "take_subset",
+    "splits", "carve_validation", "VAL_SEED", "Subset", "SUBSETS", "SUBSET_SEED", "take_subset",
 ]
 
 
 VAL_SEED = 20250917  # fixed, not the run seed: every run and seed of a sweep shares one validation set
 SUBSET_SEED = 20250918  # fixed too: a `random` subset holds the same rows for every run, arm and seed
-SUBSETS = ("head", "random")  # which rows a limit keeps: the first N, or N drawn with SUBSET_SEED
+Subset = Literal["head", "random"]  # which rows a limit keeps: the first N, or N drawn with SUBSET_SEED
+SUBSETS = get_args(Subset)  # the one list of them: the config fields are typed `Subset`
 
 
 def take_subset(rows: list, limit: int | None, subset: str = "head") -> list:

@@ -13,10 +13,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from benchmark.training import options
 from benchmark.training.options import ConfigError, option
+from tasks import Subset
 from tasks.base import ScoringContext
 
 DEFAULT_BATCH_SIZE = 16  # generation batch; equal to batch 1 in fp32 (tests/test_generate.py)
@@ -28,7 +28,7 @@ class EvalPlan:
                                                 "val_fraction > 0); empty = train only", scope="select")
     limit: int | None = option(None, "first N examples of each split (CPU-scale runs); None = the whole split",
                                low=1, scope="select")
-    subset: Literal["head", "random"] = option(
+    subset: Subset = option(
         "head", "which examples limit keeps: head = the first N; random = N drawn with a fixed seed, the same for "
                 "every run (for files sorted by answer, e.g. Rotten Tomatoes)", scope="select", since=2)
     metrics: tuple[str, ...] | None = option(None, "subset of the task's metrics; None = every metric",

@@ -16,6 +16,7 @@ from typing import Literal
 
 from benchmark.training import options
 from benchmark.training.options import ConfigError, option
+from tasks import Subset
 
 __all__ = ["ConfigError", "TrainConfig", "MAX_PREDICTORS", "LABEL_MODES", "COMPUTE_MODES"]
 
@@ -34,7 +35,7 @@ class TrainConfig:
     data_dir: str | None = option(None, "folder of upstream JSONL files; None -> $JEPA_BENCH_DATA_DIR or ./data",
                                   identity=False)
     limit_train: int | None = option(None, "first N training rows (CPU-scale runs); None = the whole split", low=1)
-    train_subset: Literal["head", "random"] = option(
+    train_subset: Subset = option(
         "head", "which rows limit_train keeps: head = the file's first N; random = N drawn with a fixed seed, the "
                 "same for every run (for files sorted by answer, e.g. Rotten Tomatoes)", since=2)
     flop_budget: float | None = option(None, "stop at this many analytic training FLOPs (Table 6's equal-FLOP "
