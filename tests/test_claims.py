@@ -126,3 +126,56 @@ def test_a_comparison_can_name_its_model(tmp_path):
     both, tiny = (judge(c, tmp_path, {}) for c in load_claims(data)[0].comparisons)
     assert "2 arms of jepa" in both.problem and "name model" in both.problem
     assert tiny.row["model"] == "tiny-random-llama" and tiny.row["p_holm"] == tiny.row["p"]  # a family of one
+
+
+def test_an_arm_without_a_paper_cell_can_be_judged_by_the_claims_direction(tmp_path):
+    """direction_only: the report says "no paper claim" for a dataset the paper's tables leave out; the ledger
+    judges that row by the sign of the claim's paper_effect, with the row's own p (Holm) and MDE, and says that
+    no paper size stands behind it. A falling arm is "not reproduced", never "effect absent"."""
+    from scipy import stats as sps
+
+    from benchmark.analysis.paper import load_paper_numbers
+    from benchmark.analysis.runs import load_runs
+    from benchmark.analysis.tables import comparison_table
+    from tests.test_report import fake_run
+
+    reg, jep = (0.80, 0.82, 0.81), (0.86, 0.90, 0.87)
+    for seed, r, j in zip((82, 23, 37), reg, jep):
+        fake_run(tmp_path / "results" / "rt", "rotten_tomatoes", "regular", None, 3, seed, (r,))
+        fake_run(tmp_path / "results" / "rt", "rotten_tomatoes", "jepa", 1.0, 3, seed, (j,))
+    report = comparison_table(load_runs(tmp_path / "results" / "rt"), "test", load_paper_numbers())
+    assert report.set_index("method").loc["jepa", "verdict"] == "no paper claim"
+    data = tmp_path / "claims.yaml"
+    head = ("claims:\n  - {id: x, title: X, claim: c, source: Table 13, paper: p, paper_version: v, "
+            "evidence: main text, paper_effect: 8.45, ")
+    data.write_text(head + "comparisons: [{results: results/rt, task: rotten_tomatoes, method: jepa, "
+                    "direction_only: true}]}\n")
+    (comp,) = load_claims(data)[0].comparisons
+    judged = judge(comp, tmp_path, {}, load_claims(data)[0])
+    p = sps.ttest_rel([100 * v for v in jep], [100 * v for v in reg], alternative="greater").pvalue
+    assert judged.row["verdict"] == "reproduced" and judged.row["p_holm"] == pytest.approx(p)
+    assert "no cell for rotten_tomatoes" in judged.row["verdict_reason"]
+    assert "vs the paper's direction (+)" in judged.row["verdict_reason"] and "8.45" not in judged.row["verdict_reason"]
+    assert "minimum detectable effect" in judged.row["power"]
+    md = build_ledger(tmp_path / "out", claims_file=data, root=tmp_path).read_text()
+    assert "**reproduced**" in md and "the claim's direction only" in md
+
+    falling = tmp_path / "results" / "fall"
+    for seed, r, j in zip((82, 23, 37), reg, (0.70, 0.75, 0.72)):
+        fake_run(falling, "rotten_tomatoes", "regular", None, 3, seed, (r,))
+        fake_run(falling, "rotten_tomatoes", "jepa", 1.0, 3, seed, (j,))
+    data.write_text(head + "comparisons: [{results: results/fall, task: rotten_tomatoes, method: jepa, "
+                    "direction_only: true}]}\n")
+    claim = load_claims(data)[0]
+    assert judge(claim.comparisons[0], tmp_path, {}, claim).row["verdict"] == "not reproduced (no paper effect size)"
+
+    # a row that has a paper cell keeps its report's verdict; direction_only there is a mistake named
+    fake_run(tmp_path / "results" / "synth", "synth", "regular", None, 3, 82, (0.5,))
+    fake_run(tmp_path / "results" / "synth", "synth", "jepa", 1.0, 3, 82, (0.6,))
+    data.write_text(head + "comparisons: [{results: results/synth, task: synth, method: jepa, direction_only: true}]}\n")
+    claim = load_claims(data)[0]
+    assert "remove direction_only" in judge(claim.comparisons[0], tmp_path, {}, claim).problem
+    data.write_text(head.replace("paper_effect: 8.45, ", "") + "comparisons: [{results: results/rt, "
+                    "task: rotten_tomatoes, method: jepa, direction_only: true}]}\n")
+    with pytest.raises(ConfigError, match="direction_only needs the claim's paper_effect"):
+        load_claims(data)

@@ -21,7 +21,8 @@ from benchmark.data.shipped import paper_dir
 CLAIMS_FILE = paper_dir() / "claims.yaml"
 CLAIM_KEYS = ("id", "title", "claim", "source", "paper", "paper_version", "evidence", "paper_effect", "paper_spec",
               "cpu_spec", "comparisons", "no_run", "note")
-COMPARISON_KEYS = ("results", "task", "method", "versus", "measure", "model", "lbd", "predictors", "split", "note")
+COMPARISON_KEYS = ("results", "task", "method", "versus", "measure", "model", "lbd", "predictors", "split",
+                   "direction_only", "note")
 # What a comparison measures, and the report table that holds it (the verdict is that table's).
 MEASURES = {"score": "final score", "drop": "drop from the peak epoch (regular − arm)",
             "diagnostic": "fall of the JEPA term (arm − regular)",
@@ -58,6 +59,9 @@ class Comparison:
     lbd: float | None = None  # pick one arm when the tree holds several
     predictors: int | None = None
     split: str = "test"
+    # the paper prints no cell for this arm (a dataset beyond its tables): judge it by the claim's direction (the
+    # sign of its paper_effect) alone, with the report row's own test, Holm family and MDE
+    direction_only: bool = False
     note: str = ""
 
 
@@ -121,6 +125,9 @@ def load_claims(path: str | Path = CLAIMS_FILE) -> list[Claim]:
                 raise ConfigError(f"{where}: " + did_you_mean("versus", versus, list(REFERENCES)))
             if (measure, versus) not in TABLES:
                 raise ConfigError(f"{where}: measure {measure!r} is against {' or '.join(references)}, not {versus!r}")
+            if comp.get("direction_only") and not c.get("paper_effect"):
+                raise ConfigError(f"{where}: direction_only needs the claim's paper_effect, whose sign is the "
+                                  "direction judged")
             comps.append(Comparison(**{**comp, "versus": versus}))
         if not comps and not c.get("no_run"):
             raise ConfigError(f"{where}: a claim without comparisons must say why (no_run)")
@@ -155,7 +162,34 @@ def _table(results: Path, split: str, kind: tuple[str, str], cache: dict):
     return cache[key]
 
 
-def judge(comp: Comparison, root: Path, cache: dict) -> Judged:
+def judge(comp: Comparison, root: Path, cache: dict, claim: Claim | None = None) -> Judged:
+    judged = _judge_row(comp, root, cache)
+    if comp.direction_only and not judged.problem:
+        return _judge_direction_only(judged, claim)
+    return judged
+
+
+def _judge_direction_only(judged: Judged, claim: Claim) -> Judged:
+    """A row the report could not judge for want of a paper cell ("no paper claim"), judged by the direction of
+    the claim (`tables.direction_only_row`); a row that has a paper cell keeps its report's verdict and says
+    that direction_only is not needed."""
+    from benchmark.analysis.tables import direction_only_row
+
+    r, comp = judged.row, judged.comparison
+    if r.get("verdict") != "no paper claim":
+        return Judged(comp, problem=f"direction_only is set, but the report judges {comp.method} on {comp.task} "
+                                    f"({r.get('verdict')}): remove direction_only from reports/paper/claims.yaml")
+    if not r.get("n_pairs"):
+        return judged
+    digits, unit = {"diagnostic": (4, "1 − cos units"), "linear_map": (3, "held-out relative error")}.get(
+        comp.measure, (2, "points"))
+    source = f"{claim.source} (no cell for {comp.task}: the claim's direction only)"
+    label, reason, power_text = direction_only_row(r, claim.paper_effect, source=source, unit=unit, digits=digits)
+    return Judged(comp, row={**r, "verdict": label, "verdict_reason": reason, "power": power_text,
+                             "paper_table": source})
+
+
+def _judge_row(comp: Comparison, root: Path, cache: dict) -> Judged:
     results = root / comp.results
     if not results.is_dir():
         return Judged(comp, problem=f"results tree {comp.results} is not committed")
@@ -242,7 +276,9 @@ def render(claims: list[Claim], judged: dict[str, list[Judged]]) -> str:
                        for c in claims)
     lines = ["# Claims ledger: LLM-JEPA (arXiv 2509.14252 v2) and Semantic Tube Prediction (arXiv 2602.22617)", "",
              "Built by `jepa-bench claims` from `reports/paper/claims.yaml` and the committed results trees; every "
-             "verdict is the one its report draws (same test, Holm family and power). "
+             "verdict is the one its report draws (same test, Holm family and power), except that an arm for "
+             "which the paper prints no cell (a dataset beyond its tables) is judged by the claim's direction "
+             "alone, from the same row. "
              f"{len(claims)} claims: {with_runs} with runs of ours, {with_verdict} with a verdict. "
              "Our runs are CPU-scale (a 135M or 16M model, a few hundred training rows, three to five seeds): a "
              "verdict is about the claim at that scale, and says whether an effect of the paper's size would have "
@@ -294,7 +330,7 @@ def build_ledger(out_dir: str | Path = "reports", *, claims_file: str | Path = C
     claims = load_claims(claims_file)
     root = Path(root)
     cache: dict = {}
-    judged = {c.id: [judge(comp, root, cache) for comp in c.comparisons] for c in claims}
+    judged = {c.id: [judge(comp, root, cache, c) for comp in c.comparisons] for c in claims}
     out_dir = Path(out_dir)
     store.check_writable(out_dir)
     md = out_dir / "claims.md"

@@ -228,28 +228,39 @@ def judge_direction_only(table, direction: float, *, source: str, unit: str, dig
     with ours (Fig. 3 right, Table 14), by `verdicts.direction_only_verdict`. The power sentence states our
     minimum detectable effect in `unit`; `source` names the paper's figure or table; `missing_reference` says
     why a row has no pair."""
-    from benchmark.analysis import verdicts
-    from benchmark.analysis.runs import fmt_num
-
     table["paper_delta"] = math.nan
     table["paper_table"] = f"{source} (direction only)"
-
-    def power_text(r) -> str:
-        mde = power_columns(r, math.nan)["mde"]
-        return (f"power: {source} gives no size comparable with ours; our minimum detectable effect is "
-                f"{fmt_num(mde, digits)} ({unit}, α 0.05, power 0.8, {int(r['n_pairs'])} seeds)")
 
     def verdict(r):
         if r["baseline"]:
             return "baseline", ""
         if r["n_pairs"] == 0:
             return "no baseline", missing_reference
-        label, reason = verdicts.direction_only_verdict(r["delta"], r["p_holm"], direction, n=int(r["n_pairs"]))
-        return label, f"{reason}; {power_text(r)}"
+        return direction_only_row(r, direction, source=source, unit=unit, digits=digits)[:2]
 
     table = judge_rows(holm_within_tasks(table), verdict)
-    table["power"] = [power_text(r) if r["n_pairs"] else "" for _, r in table.iterrows()]
+    table["power"] = [direction_only_power(r, source=source, unit=unit, digits=digits) if r["n_pairs"] else ""
+                      for _, r in table.iterrows()]
     return table
+
+
+def direction_only_power(r, *, source: str, unit: str, digits: int) -> str:
+    """The power sentence of a row judged by direction alone: our minimum detectable effect, and that `source`
+    gives no size to set it against."""
+    mde = power_columns(r, math.nan)["mde"]
+    return (f"power: {source} gives no size comparable with ours; our minimum detectable effect is "
+            f"{fmt_num(mde, digits)} ({unit}, α 0.05, power 0.8, {int(r['n_pairs'])} seeds)")
+
+
+def direction_only_row(r, direction: float, *, source: str, unit: str, digits: int) -> tuple[str, str, str]:
+    """(verdict, reason, power) of one paired row (delta, p_holm, n_pairs and the spread columns) judged by the
+    paper's `direction` alone (`verdicts.direction_only_verdict`): the rule for a measure or a cell the paper
+    states no comparable size for."""
+    from benchmark.analysis import verdicts
+
+    power_text = direction_only_power(r, source=source, unit=unit, digits=digits)
+    label, reason = verdicts.direction_only_verdict(r["delta"], r["p_holm"], direction, n=int(r["n_pairs"]))
+    return label, f"{reason}; {power_text}", power_text
 
 
 def presentable(table):

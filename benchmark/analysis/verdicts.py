@@ -68,6 +68,10 @@ def direction_only_verdict(ours_diff_mean: float, ours_p_holm: float, paper_dire
     Fig. 7, Table 14): a negative result cannot tell an absent effect from thin data, so it says "(no paper effect
     size)", except that fewer than ``min_seeds`` matched seeds is always "(too little data)"."""
     label, reason = claim_verdict(ours_diff_mean, ours_p_holm, paper_direction, n=n)
+    # the paper's number here is a sign, not a size: say so rather than print it as a difference
+    if not math.isnan(float(paper_direction)) and paper_direction != 0:
+        sign = "+" if paper_direction > 0 else "−"
+        reason = reason.replace(f"vs paper {float(paper_direction):+.3g}", f"vs the paper's direction ({sign})", 1)
     if label in ("not reproduced", "inconclusive"):
         label += " (no paper effect size)"
     return label, reason
