@@ -179,3 +179,7 @@ def test_an_arm_without_a_paper_cell_can_be_judged_by_the_claims_direction(tmp_p
                     "task: rotten_tomatoes, method: jepa, direction_only: true}]}\n")
     with pytest.raises(ConfigError, match="direction_only needs the claim's paper_effect"):
         load_claims(data)
+    data.write_text(head + "comparisons: [{results: results/rt, task: rotten_tomatoes, method: jepa, "
+                    "measure: diagnostic, direction_only: true}]}\n")
+    with pytest.raises(ConfigError, match="judged by direction already"):
+        load_claims(data)

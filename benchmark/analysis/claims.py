@@ -31,6 +31,9 @@ MEASURES = {"score": "final score", "drop": "drop from the peak epoch (regular �
 # The reference a comparison is set against, per measure: regular (tables.py, overfitting.py, diagnostic.py,
 # representation.py), cosine LLM-JEPA (Table 3, ablation.py), LLM-JEPA without loss dropout at equal FLOPs
 # (Table 6, loss_dropout.py) or all pairs of cells of a (k, λ) grid (Fig. 7, grid.py).
+# The measures whose report tables have no paper size and judge by the paper's direction already (diagnostic.py,
+# representation.py, grid.py); the others are in points and may be marked direction_only where no cell exists.
+JUDGED_BY_DIRECTION = ("diagnostic", "linear_map", "smoothness")
 REFERENCES = {"regular": "regular", "cosine": "cosine", "ld0": "LD 0, λ 1", "all_pairs": "all pairs of cells"}
 # Each (measure, reference) the ledger reads: the report table that holds it (module, function), what the
 # builder reads (SCORES: runs, split and the paper's numbers; RUNS: the runs alone; ANALYSES: what `jepa-bench
@@ -128,6 +131,8 @@ def load_claims(path: str | Path = CLAIMS_FILE) -> list[Claim]:
             if comp.get("direction_only") and not c.get("paper_effect"):
                 raise ConfigError(f"{where}: direction_only needs the claim's paper_effect, whose sign is the "
                                   "direction judged")
+            if comp.get("direction_only") and measure in JUDGED_BY_DIRECTION:
+                raise ConfigError(f"{where}: measure {measure!r} is judged by direction already; drop direction_only")
             comps.append(Comparison(**{**comp, "versus": versus}))
         if not comps and not c.get("no_run"):
             raise ConfigError(f"{where}: a claim without comparisons must say why (no_run)")
@@ -181,10 +186,8 @@ def _judge_direction_only(judged: Judged, claim: Claim) -> Judged:
                                     f"({r.get('verdict')}): remove direction_only from reports/paper/claims.yaml")
     if not r.get("n_pairs"):
         return judged
-    digits, unit = {"diagnostic": (4, "1 − cos units"), "linear_map": (3, "held-out relative error")}.get(
-        comp.measure, (2, "points"))
     source = f"{claim.source} (no cell for {comp.task}: the claim's direction only)"
-    label, reason, power_text = direction_only_row(r, claim.paper_effect, source=source, unit=unit, digits=digits)
+    label, reason, power_text = direction_only_row(r, claim.paper_effect, source=source, unit="points", digits=2)
     return Judged(comp, row={**r, "verdict": label, "verdict_reason": reason, "power": power_text,
                              "paper_table": source})
 

@@ -42,7 +42,7 @@ def _qualified(label: str, reason: str, powered: bool | None, power_text: str) -
 
 def claim_verdict(ours_diff_mean: float, ours_p_holm: float, paper_diff: float, alpha: float = 0.05,
                   *, n: int | None = None, min_seeds: int = MIN_SEEDS, powered: bool | None = None,
-                  power_text: str = "") -> tuple[str, str]:
+                  power_text: str = "", paper_label: str | None = None) -> tuple[str, str]:
     """Verdict on one paper claim, following :data:`VERDICT_RULE`.
 
     ``ours_diff_mean``: our mean paired difference B − A; ``ours_p_holm``: our Holm-adjusted one-tailed
@@ -52,9 +52,11 @@ def claim_verdict(ours_diff_mean: float, ours_p_holm: float, paper_diff: float, 
     NaN p (which the t-test gives for n < 2) makes the result "inconclusive" for lack of seeds.
     Returns ``(label, reason)``, label one of "reproduced", "not reproduced", "inconclusive"; with
     ``powered`` (from analysis/power.py) the two negative labels carry "(effect absent)" or "(too little
-    data)" and the reason ends with ``power_text``.
+    data)" and the reason ends with ``power_text``; ``paper_label`` names the paper's side of the comparison in
+    the reason (default "paper <paper_diff>").
     """
-    label, reason = _claim_verdict(ours_diff_mean, ours_p_holm, paper_diff, alpha, n=n, min_seeds=min_seeds)
+    label, reason = _claim_verdict(ours_diff_mean, ours_p_holm, paper_diff, alpha, n=n, min_seeds=min_seeds,
+                                   paper_label=paper_label)
     if label == "inconclusive" and n is not None and n < min_seeds:
         # too few seeds is too little data by definition, whatever an MDE from two seeds says (with one,
         # there is no spread and no power at all)
@@ -67,24 +69,23 @@ def direction_only_verdict(ours_diff_mean: float, ours_p_holm: float, paper_dire
     """:func:`claim_verdict` where the paper gives a direction but no size comparable with ours (Fig. 3 right,
     Fig. 7, Table 14): a negative result cannot tell an absent effect from thin data, so it says "(no paper effect
     size)", except that fewer than ``min_seeds`` matched seeds is always "(too little data)"."""
-    label, reason = claim_verdict(ours_diff_mean, ours_p_holm, paper_direction, n=n)
-    # the paper's number here is a sign, not a size: say so rather than print it as a difference
-    if not math.isnan(float(paper_direction)) and paper_direction != 0:
-        sign = "+" if paper_direction > 0 else "−"
-        reason = reason.replace(f"vs paper {float(paper_direction):+.3g}", f"vs the paper's direction ({sign})", 1)
+    # the paper's number here is a sign, not a size: the reason names it so rather than print it as a difference
+    sign = "+" if paper_direction > 0 else "−"
+    label, reason = claim_verdict(ours_diff_mean, ours_p_holm, paper_direction, n=n,
+                                  paper_label=f"the paper's direction ({sign})")
     if label in ("not reproduced", "inconclusive"):
         label += " (no paper effect size)"
     return label, reason
 
 
 def _claim_verdict(ours_diff_mean: float, ours_p_holm: float, paper_diff: float, alpha: float,
-                   *, n: int | None, min_seeds: int) -> tuple[str, str]:
+                   *, n: int | None, min_seeds: int, paper_label: str | None = None) -> tuple[str, str]:
     d, p, pd_ = float(ours_diff_mean), float(ours_p_holm), float(paper_diff)
     if math.isnan(pd_) or pd_ == 0.0:
         return "inconclusive", "the paper's difference has no direction (zero or missing)"
     if math.isnan(d):
         return "inconclusive", "no result of ours to compare"
-    versus = f"ours {d:+.3g} vs paper {pd_:+.3g}"
+    versus = f"ours {d:+.3g} vs {paper_label or f'paper {pd_:+.3g}'}"
     if n is not None and n < min_seeds:
         return "inconclusive", f"{versus}: only {n} matched seed(s), need {min_seeds}"
     if n is None and math.isnan(p):
