@@ -126,6 +126,10 @@ def test_a_comparison_can_name_its_model(tmp_path):
     both, tiny = (judge(c, tmp_path, {}) for c in load_claims(data)[0].comparisons)
     assert "2 arms of jepa" in both.problem and "name model" in both.problem
     assert tiny.row["model"] == "tiny-random-llama" and tiny.row["p_holm"] == tiny.row["p"]  # a family of one
+    data.write_text(head + "comparisons: [{results: results/sizes, task: synth, method: jepa, "
+                    "model: tiny-random-llama}]}\n")
+    md = build_ledger(tmp_path / "out", claims_file=data, root=tmp_path).read_text()
+    assert "jepa on synth (tiny-random-llama): Δ vs regular" in md  # the ledger names the model it picked
 
 
 def test_an_arm_without_a_paper_cell_can_be_judged_by_the_claims_direction(tmp_path):
@@ -145,6 +149,7 @@ def test_an_arm_without_a_paper_cell_can_be_judged_by_the_claims_direction(tmp_p
         fake_run(tmp_path / "results" / "rt", "rotten_tomatoes", "jepa", 1.0, 3, seed, (j,))
     report = comparison_table(load_runs(tmp_path / "results" / "rt"), "test", load_paper_numbers())
     assert report.set_index("method").loc["jepa", "verdict"] == "no paper claim"
+    why = report.set_index("method").loc["jepa", "paper_note"]  # the report's reason it has no paper cell
     data = tmp_path / "claims.yaml"
     head = ("claims:\n  - {id: x, title: X, claim: c, source: Table 13, paper: p, paper_version: v, "
             "evidence: main text, paper_effect: 8.45, ")
@@ -154,7 +159,7 @@ def test_an_arm_without_a_paper_cell_can_be_judged_by_the_claims_direction(tmp_p
     judged = judge(comp, tmp_path, {}, load_claims(data)[0])
     p = sps.ttest_rel([100 * v for v in jep], [100 * v for v in reg], alternative="greater").pvalue
     assert judged.row["verdict"] == "reproduced" and judged.row["p_holm"] == pytest.approx(p)
-    assert "no cell for rotten_tomatoes" in judged.row["verdict_reason"]
+    assert why and f"({why}: the claim's direction only)" in judged.row["verdict_reason"]
     assert "vs the paper's direction (+)" in judged.row["verdict_reason"] and "8.45" not in judged.row["verdict_reason"]
     assert "minimum detectable effect" in judged.row["power"]
     md = build_ledger(tmp_path / "out", claims_file=data, root=tmp_path).read_text()

@@ -73,3 +73,18 @@ def test_runs_with_one_evaluation_have_no_overfitting_section(tmp_path):
     root = _tree(tmp_path / "r", one)
     assert overfitting_table(load_runs(root), "test").empty
     assert "## Overfitting" not in build_report(root, tmp_path / "report").read_text()
+
+
+def test_arms_of_one_method_are_told_apart_by_k(tmp_path):
+    """Two LLM-JEPA arms that differ only in k (the diagnostic spec's k = 3 and k = 0) get their own column
+    value and verdict line, not two identical "synth jepa" lines."""
+    from benchmark.analysis.overfitting import overfitting_section
+
+    root = _tree(tmp_path / "r", OVERFITS)
+    for seed, accs in zip(SEEDS, OVERFITS["jepa"]):
+        fake_run(root, "synth", "jepa", 1.0, 0, seed, accs, run_id=f"k0{seed}")
+    lines = overfitting_section(overfitting_table(load_runs(root), "test", load_paper_numbers()))
+    assert any(line.startswith("* synth jepa (λ = 1, k = 3): **") for line in lines)
+    assert any(line.startswith("* synth jepa (λ = 1, k = 0): **") for line in lines)
+    header = next(line for line in lines if line.startswith("| task"))
+    assert "k" in [cell.strip() for cell in header.split("|")]

@@ -279,6 +279,10 @@ def test_effect_against_model_size_is_drawn_when_a_tree_has_several_models(tmp_p
     readme = build_report(root, tmp_path / "report").read_text()
     assert "![effect_vs_size_synth](figures/effect_vs_size_synth.png)" in readme
     assert (tmp_path / "report" / "figures" / "effect_vs_size_synth.pdf").is_file()
+    # the verdict lines and the cost line tell the sizes apart
+    assert "* synth jepa on tiny-random-llama (λ = 1, k = 1): **" in readme
+    assert "* synth jepa on small-random-llama (λ = 1, k = 1): **" in readme
+    assert "jepa on small-random-llama 2.0 min" in readme
     single = tmp_path / "single"
     for seed in (82, 23, 37):
         fake_run(single, "synth", "regular", None, 1, seed, (0.2, 0.3))
@@ -304,3 +308,26 @@ def test_which_rows_a_limit_kept_is_a_stated_deviation(tmp_path):
     assert "Training on a seeded random sample of 256 rows of the train split (gsm8k), not all of it." in text
     assert text.count("Evaluation on 100 examples of test") == 1
     assert text.count("Evaluation on 100 examples (a seeded random sample) of test") == 1
+
+
+def test_a_comparison_at_the_floor_gets_no_verdict_from_its_p(tmp_path):
+    """1–2 vs 3 correct rows of 100 in every seed: the paired t-test alone would call it significant; the table
+    says "inconclusive (at the floor)", and the claims ledger keeps that even where direction_only is set."""
+    from benchmark.analysis.claims import judge, load_claims
+    from benchmark.analysis.paper import load_paper_numbers
+    from benchmark.analysis.tables import comparison_table
+
+    root = tmp_path / "results" / "nq"
+    for seed, reg in zip((82, 23, 37), (0.01, 0.02, 0.01)):
+        fake_run(root, "nq_open", "regular", None, 0, seed, (reg,))
+        fake_run(root, "nq_open", "jepa", 1024.0, 0, seed, (0.03,))
+    row = comparison_table(load_runs(root), "test", load_paper_numbers()).set_index("method").loc["jepa"]
+    assert row["p"] < 0.05 and row["test_rows"] == 100 and row["regular_mean"] == pytest.approx(4 / 3)
+    assert row["verdict"] == "inconclusive (at the floor)"
+    data = tmp_path / "claims.yaml"
+    data.write_text("claims:\n  - {id: x, title: X, claim: c, source: Table 4, paper: p, paper_version: v, "
+                    "evidence: main text, paper_effect: 1.47, comparisons: [{results: results/nq, task: nq_open, "
+                    "method: jepa, direction_only: true}]}\n")
+    claim = load_claims(data)[0]
+    judged = judge(claim.comparisons[0], tmp_path, {}, claim)
+    assert not judged.problem and judged.row["verdict"] == "inconclusive (at the floor)"

@@ -8,7 +8,7 @@ import pytest
 
 from benchmark.analysis.stats import (TTest, format_mean_std, holm, mean_std, paired_t_test, student_t_isf, student_t_sf,
                                      welch_t_test, welch_t_test_from_stats)
-from benchmark.analysis.verdicts import VERDICT_RULE, claim_verdict, level_verdict
+from benchmark.analysis.verdicts import FLOOR_ROWS, VERDICT_RULE, claim_verdict, floor_verdict, level_verdict
 
 sps = pytest.importorskip("scipy.stats")
 
@@ -244,6 +244,20 @@ def test_claim_verdict_outcomes():
     # no direction in the paper, or no result of ours
     assert claim_verdict(1.0, 0.01, 0.0, n=5)[0] == "inconclusive"
     assert claim_verdict(math.nan, math.nan, 1.0, n=5)[0] == "inconclusive"
+
+
+def test_floor_and_ceiling_take_the_verdict_whatever_p():
+    """Both arms under FLOOR_ROWS correct rows per run (the n·p >= 5 rule): a few questions, no verdict; one
+    arm above it, or the counts of wrong rows at the top, leave the t-test's verdict standing."""
+    assert FLOOR_ROWS == 5 and "AT THE FLOOR" in VERDICT_RULE
+    label, reason = floor_verdict(1.33, 3.0, 100)  # NQ-Open with SmolLM2: 1.33 vs 3 rows of 100
+    assert label == "inconclusive (at the floor)" and "1.33" in reason and "of 100 test rows correctly" in reason
+    assert floor_verdict(1.0, 4.9, 100)[0] == "inconclusive (at the floor)"
+    assert floor_verdict(1.0, 5.0, 100) is None  # the arm reaches 5 rows
+    assert floor_verdict(2.0, 4.0, 200) is None  # the same percentages on 200 rows are 4 and 8 rows
+    assert floor_verdict(97.0, 99.0, 100)[0] == "inconclusive (at the ceiling)"
+    assert floor_verdict(95.0, 99.0, 100) is None
+    assert floor_verdict(math.nan, 3.0, 100) is None and floor_verdict(1.0, 3.0, 0) is None
 
 
 def test_claim_verdict_end_to_end_with_paired_test_and_holm():

@@ -80,6 +80,46 @@ def test_cli_bad_spec_is_one_line(tmp_path, data_dir, capsys):
     assert len(err.splitlines()) == 1 and "lbd must be >= 0" in err and str(path) in err
 
 
+def test_only_selects_part_of_a_grid_and_names_what_the_spec_has(tmp_path):
+    """`sweep plan|run --only FIELD=VALUE`: values typed as their field (seed=82 is the int, lbd=1 matches
+    1.0), one field's values are alternatives, fields combine; a bad selector is one ConfigError."""
+    from benchmark.runs.sweep import select_runs
+
+    d = json.loads(json.dumps(SPEC))
+    d["grid"] = {"seed": [82, 23, 37]}
+    d["variants"] = [{"objective": "regular"}, {"objective": "jepa", "lbd": 1.0}, {"objective": "jepa", "lbd": 2.0}]
+    sweep = parse_spec(d, results=tmp_path / "r")
+
+    def picked(*sel):
+        return [(r.train.objective, r.train.resolved().lbd, r.train.seed) for r in select_runs(sweep, sel).runs]
+
+    assert select_runs(sweep, []) is sweep
+    assert picked("seed=82") == [("regular", 0.0, 82), ("jepa", 1.0, 82), ("jepa", 2.0, 82)]
+    assert picked("lbd=1", "seed=23") == [("jepa", 1.0, 23)]
+    assert picked("seed=82", "seed=37", "objective=regular") == [("regular", 0.0, 82), ("regular", 0.0, 37)]
+    assert select_runs(sweep, ["seed=82"]).name == "t (only seed=82)"
+    for bad, message in [("seed", "takes FIELD=VALUE"), ("sede=82", "Did you mean 'seed'"),
+                         ("seed=x", "seed must be an integer"), ("seed=5", "its runs have seed = 82, 23, 37"),
+                         ("model=tiny-random-llama", None)]:
+        if message is None:
+            assert len(select_runs(sweep, [bad]).runs) == 9
+            continue
+        with pytest.raises(ConfigError, match=message):
+            select_runs(sweep, [bad])
+    with pytest.raises(ConfigError, match="matches them all"):
+        select_runs(sweep, ["objective=regular", "lbd=2"])
+
+
+def test_cli_only_plans_the_selected_runs(tmp_path, data_dir, capsys):
+    path = spec_file(tmp_path, data_dir)
+    assert main(["sweep", "plan", str(path), "--results", str(tmp_path / "r"), "--only", "objective=jepa"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("sweep t (only objective=jepa): 2 runs, 0 done, 2 to run")
+    assert main(["sweep", "run", str(path), "--results", str(tmp_path / "r"), "--only", "seed=5"]) == 2
+    assert "its runs have seed = 82, 23" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
 def test_plan_run_resume_and_store_layout(tmp_path, data_dir):
     sweep = load_spec(spec_file(tmp_path, data_dir), results=tmp_path / "r")
     assert len(sweep.runs) == 4 and len({r.run_id for r in sweep.runs}) == 4

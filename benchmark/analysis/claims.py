@@ -181,12 +181,17 @@ def _judge_direction_only(judged: Judged, claim: Claim) -> Judged:
     from benchmark.analysis.tables import direction_only_row
 
     r, comp = judged.row, judged.comparison
+    if str(r.get("verdict", "")).startswith("inconclusive (at the "):
+        return judged  # at the floor or ceiling no direction can be read, with or without a paper cell
     if r.get("verdict") != "no paper claim":
         return Judged(comp, problem=f"direction_only is set, but the report judges {comp.method} on {comp.task} "
                                     f"({r.get('verdict')}): remove direction_only from reports/paper/claims.yaml")
     if not r.get("n_pairs"):
         return judged
-    source = f"{claim.source} (no cell for {comp.task}: the claim's direction only)"
+    # the report's reason for having no paper cell (e.g. "the paper's runs trained 4 epochs, these 6"), so the
+    # ledger does not say the paper has no cell for a task where it has one that measures something else
+    why = r.get("paper_note") or f"no cell for {comp.task}"
+    source = f"{claim.source} ({why}: the claim's direction only)"
     label, reason, power_text = direction_only_row(r, claim.paper_effect, source=source, unit="points", digits=2)
     return Judged(comp, row={**r, "verdict": label, "verdict_reason": reason, "power": power_text,
                              "paper_table": source})
@@ -244,7 +249,8 @@ def _ours(j: Judged) -> str:
     digits, unit = {"diagnostic": (4, ""), "linear_map": (3, "")}.get(comp.measure, (2, " points"))
     what = "Δ" if comp.measure == "score" else f"Δ {MEASURES[comp.measure]}"
     arm = r["variant"] if comp.versus == "ld0" else r["method"]
-    return (f"{arm} on {r['task']}: {what} vs {REFERENCES[comp.versus]} {fmt_num(r['delta'], digits)}{unit} over "
+    task = f"{r['task']} ({r['model']})" if comp.model else r["task"]  # the comparison picked a model: name it
+    return (f"{arm} on {task}: {what} vs {REFERENCES[comp.versus]} {fmt_num(r['delta'], digits)}{unit} over "
             f"{int(r['n_pairs'])} seeds (p {fmt_p(r['p'])}, Holm {fmt_p(r.get('p_holm', math.nan))}), "
             f"MDE {fmt_num(r.get('mde', math.nan), digits)}")
 

@@ -12,7 +12,7 @@ was absent.
 """
 from __future__ import annotations
 
-from benchmark.analysis.runs import Run, fmt_num, fmt_p, group_arms, is_baseline, uses_predictors
+from benchmark.analysis.runs import Run, arm_heading, fmt_num, fmt_p, group_arms, is_baseline, uses_predictors
 from benchmark.analysis.tables import UNPAIRED, judge_direction_only, paired_values
 from benchmark.training.objectives import DIAGNOSTIC_KEY
 
@@ -91,5 +91,5 @@ def diagnostic_section(table) -> list[str]:
              "Holm-corrected within the task and model. The paper (Fig. 3 right) shows the term flat under next-token "
              "training and falling under LLM-JEPA, without values: it gives the direction, not an effect size.", ""]
     for _, r in table[~table["baseline"]].iterrows():
-        lines.append(f"* {r['task']} {r['method']}: **{r['verdict']}**: {r['verdict_reason']}")
+        lines.append(f"* {arm_heading(r, table['model'].nunique() > 1)}: **{r['verdict']}**: {r['verdict_reason']}")
     return lines + [""]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 
-from benchmark.analysis.runs import Run, fmt_num, fmt_p, group_arms, is_baseline, uses_predictors
+from benchmark.analysis.runs import Run, arm_heading, fmt_num, fmt_p, group_arms, is_baseline, uses_predictors
 from benchmark.analysis.tables import PAPER_SPLIT, UNPAIRED, holm_within_tasks, judge_rows, paired_values
 
 PAPER_SOURCE = "Fig. 1"
@@ -128,7 +128,8 @@ def overfitting_section(table) -> list[str]:
         return []
     shown = pd.DataFrame({
         "task": table["task"], "method": table["method"],
-        "λ": table["lambda"].map(lambda v: "" if v is None or v != v else f"{v:g}"), "n": table["n"],
+        "λ": table["lambda"].map(lambda v: "" if v is None or v != v else f"{v:g}"),
+        "k": table["k"].map(lambda v: "" if v is None or v != v else f"{int(v)}"), "n": table["n"],
         "peak (%)": table["peak_mean"].map(fmt_num), "final (%)": table["final_mean"].map(fmt_num),
         "drop (points)": [stats.format_mean_std(m, s) for m, s in zip(table["drop_mean"], table["drop_std"])],
         "mean curve peaks at epoch": [f"{e:g} of {last:g}" for e, last in zip(table["curve_peak_epoch"],
@@ -145,5 +146,5 @@ def overfitting_section(table) -> list[str]:
              "A setting where regular's mean curve peaks at its last epoch gives no verdict. The final accuracies "
              "are compared in the table above.", ""]
     for _, r in table[~table["baseline"]].iterrows():
-        lines.append(f"* {r['task']} {r['method']}: **{r['verdict']}**: {r['verdict_reason']}")
+        lines.append(f"* {arm_heading(r, table['model'].nunique() > 1)}: **{r['verdict']}**: {r['verdict_reason']}")
     return lines + [""]

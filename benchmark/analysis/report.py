@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 
 from benchmark.analysis import figures
-from benchmark.analysis.runs import IGNORED_FIELDS, Run, load_runs, method_label, varying_fields
+from benchmark.analysis.runs import IGNORED_FIELDS, Run, arm_heading, load_runs, method_label, varying_fields
 from benchmark.analysis.tables import PAPER_EPOCHS, PAPER_MODEL, comparison_table, write_tables
 
 PAPER_LR_GRID = (1e-5, 2e-5, 4e-5, 8e-5)  # paper §4: the best baseline lr of this grid is reused for JEPA
@@ -76,19 +76,12 @@ def _shared_settings(runs: list[Run]) -> str:
     return ", ".join(f"{k}={runs[0].cfg[k]}" for k in sorted(runs[0].cfg) if k not in varying)
 
 
-def _arm_settings(row) -> str:
-    """' (λ = 1, k = 3)' for a JEPA arm, ' (λ = 0.02)' for STP, '' for the baseline."""
-    if row["lambda"] is None or row["lambda"] != row["lambda"]:  # None/NaN: the baseline
-        return ""
-    k = "" if row["k"] is None or row["k"] != row["k"] else f", k = {int(row['k'])}"  # None/NaN: no [PRED] tokens
-    return f" (λ = {row['lambda']:g}{k})"
-
-
 def _cost_line(runs: list[Run]) -> str:
     """What the runs cost here: total wall time, and the median run of each method (training and evaluations)."""
     import statistics
 
-    walls = [(r.label, r.summary.get("wall_seconds")) for r in runs]
+    several = len({r.cfg["model"] for r in runs}) > 1  # the model-size sweep: a method's cost per model
+    walls = [(f"{r.label} on {r.cfg['model']}" if several else r.label, r.summary.get("wall_seconds")) for r in runs]
     walls = [(m, w) for m, w in walls if w]
     if not walls:
         return "* measured cost: not recorded"
@@ -138,7 +131,7 @@ def write_readme(out: Path, title: str, runs: list[Run], table, figures: list[Pa
     lines += [f"Verdicts: {', '.join(f'{v} {n}' for v, n in sorted(counts.items()))}.", ""]
     judged = table["verdict"].str.startswith(("reproduced", "not reproduced", "inconclusive"))
     for _, r in table[judged].iterrows():
-        lines.append(f"* {r['task']} {r['method']}{_arm_settings(r)}: **{r['verdict']}**: {r['verdict_reason']}")
+        lines.append(f"* {arm_heading(r, table['model'].nunique() > 1)}: **{r['verdict']}**: {r['verdict_reason']}")
     lines += [""] + list(sections) + ["## Figures", ""]
     captions = {"accuracy_vs_epoch": "accuracy after each epoch, mean ± one std over seeds (the paper's Fig. 1 right)",
                 "losses": "LM loss, and JEPA / STP loss and cosine, over optimizer steps (mean over seeds)",

@@ -189,6 +189,22 @@ def load_results(root: Path):
     return pd.DataFrame(rows)
 
 
+def arm_settings(row) -> str:
+    """' (λ = 1, k = 3)' for a JEPA arm, ' (λ = 0.02)' for STP, '' for the baseline: names an arm in a report's
+    verdict lines, where two arms of one method (e.g. k = 3 and k = 0) would otherwise read alike."""
+    if row["lambda"] is None or row["lambda"] != row["lambda"]:  # None/NaN: the baseline
+        return ""
+    k = "" if row["k"] is None or row["k"] != row["k"] else f", k = {int(row['k'])}"  # None/NaN: no [PRED] tokens
+    return f" (λ = {row['lambda']:g}{k})"
+
+
+def arm_heading(row, several_models: bool = False) -> str:
+    """'synth jepa (λ = 2, k = 3)' for a report's verdict lines, with ' on MODEL' where the tree holds several
+    models (the model-size sweep), whose arms would otherwise read alike."""
+    model = f" on {row['model']}" if several_models else ""
+    return f"{row['task']} {row['method']}{model}{arm_settings(row)}"
+
+
 def fmt_num(x, digits: int = 2) -> str:
     return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
 

@@ -142,7 +142,7 @@ def comparison_table(runs: list[Run], split: str, paper=None):
     """One row per arm: ours (mean ± std over seeds) beside the paper's, with paired tests vs regular."""
     import pandas as pd
 
-    from benchmark.analysis import stats
+    from benchmark.analysis import stats, verdicts
 
     rows = []
     for rs, base in group_arms(runs):
@@ -158,9 +158,12 @@ def comparison_table(runs: list[Run], split: str, paper=None):
                "metric": rs[0].headline, "split": split, "epochs": float(cfg.get("epochs", 0)), "n": n,
                "mean": mean, "std": std, "delta": math.nan, "p": math.nan, "n_pairs": 0, "sd_diff": math.nan,
                "row_var": math.nan, "n_rows": 0, "seeds": ",".join(str(s) for s in sorted(scores)),
-               "baseline": is_baseline(cfg)}
+               "baseline": is_baseline(cfg), "regular_mean": math.nan}
         if not is_baseline(cfg) and base:
             row.update(paired_detail(rs, base, split))
+            base_scores = [r.score(split) for r in base if r.score(split) is not None]
+            row["regular_mean"] = stats.mean_std(base_scores)[0] if base_scores else math.nan
+        row["test_rows"] = rs[0].evaluations(split)[-1].get("n", 0)
         ref = paper_reference(paper, cfg["task"], label, bool(cfg.get("pretrain")), cfg["model"], row["metric"],
                               split=split, epochs=row["epochs"]) or {"reason": "the paper reports no such number"}
         matched = "mean" in ref
@@ -180,6 +183,9 @@ def comparison_table(runs: list[Run], split: str, paper=None):
             return "baseline", ""
         if r["n_pairs"] == 0 and math.isnan(r["delta"]):
             return "no baseline", "no regular arm with the same settings in this results tree"
+        floor = verdicts.floor_verdict(r["regular_mean"], r["mean"], int(r["test_rows"]))
+        if floor:
+            return floor
         if math.isnan(r["paper_delta"]):
             return "no paper claim", r["paper_note"] or "the paper reports no such comparison"
         return None

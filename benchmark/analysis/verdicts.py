@@ -26,10 +26,36 @@ VERDICT_RULE = (
     "ABSENT when the MDE is at most the paper's own |B − A| (an effect of the paper's size would have been "
     "detected), and TOO LITTLE DATA otherwise, with the seeds (and test rows) it would take. A paper number "
     "is compared only when it measures the same thing: task, method, metric, the whole test split, and the "
-    "number of training epochs (four, the paper's protocol, where a table states none)."
+    "number of training epochs (four, the paper's protocol, where a table states none). A comparison in which "
+    "both arms answer fewer than 5 test rows correctly per run on average (or miss fewer than 5) is "
+    "INCONCLUSIVE (AT THE FLOOR, or AT THE CEILING) whatever its p: the t-test and its MDE lean on a normal "
+    "approximation of counts of correct rows that needs at least 5 on each side (the usual n·p ≥ 5 rule), and a "
+    "difference there is a difference in a handful of questions."
 )
 
+FLOOR_ROWS = 5  # the usual n·p >= 5 (and n·(1 - p) >= 5) condition for the normal approximation of a binomial
+
 MIN_SEEDS = 3
+
+
+def floor_verdict(regular_mean: float, arm_mean: float, test_rows: int) -> tuple[str, str] | None:
+    """("inconclusive (at the floor)" or "(at the ceiling)", reason) when both arms' mean accuracies (percent)
+    over `test_rows` rows leave fewer than FLOOR_ROWS correct (or wrong) rows per run; else None."""
+    if not test_rows or any(math.isnan(float(m)) for m in (regular_mean, arm_mean)):
+        return None
+    correct = [float(m) / 100 * test_rows for m in (regular_mean, arm_mean)]
+    if max(correct) < FLOOR_ROWS:
+        side, what = "floor", "correctly"
+    elif min(correct) > test_rows - FLOOR_ROWS:
+        side, what = "ceiling", "wrongly"
+    else:
+        return None
+    counts = correct if side == "floor" else [test_rows - c for c in correct]
+    return (f"inconclusive (at the {side})",
+            f"regular answers {counts[0]:.3g} and the arm {counts[1]:.3g} of {test_rows} test rows {what} per run on "
+            f"average, under the {FLOOR_ROWS} the paired t-test's normal approximation needs on each side: a "
+            f"difference of a few questions, not a measure of the effect (more test rows, or a model that "
+            f"{'learns the task' if side == 'floor' else 'does not solve every row'}, would be)")
 
 
 def _qualified(label: str, reason: str, powered: bool | None, power_text: str) -> tuple[str, str]:

@@ -8,6 +8,7 @@ HELP = "plan or run a sweep spec (configs/*.yaml) into a results store"
 EPILOG = """examples:
   jepa-bench sweep plan configs/cpu/synth_smollm2.yaml
   jepa-bench sweep run configs/ci.yaml --results results/ci
+  jepa-bench sweep run configs/cpu/sizes_pretrain_synth.yaml --only model=tiny-random-llama
   jepa-bench sweep run SPEC --executor workers --devices 0,1,2,3
   jepa-bench sweep run SPEC --executor slurm --partition gpu --parallelism 20 --slurm-folder /shared/logs"""
 
@@ -22,6 +23,7 @@ def register(sub) -> None:
                            description="List the runs a spec expands to and which are done.")
     plan.add_argument("spec", help="a sweep YAML file, e.g. configs/ci.yaml")
     plan.add_argument("--results", default=None, help="results directory (default: the spec's `results`)")
+    _add_only(plan)
     plan.set_defaults(handler=run_plan)
     run = ssub.add_parser("run", help="build the missing runs of a spec; resumable, safe to run twice at once",
                            description="Build the missing runs of a spec; resumable, safe to run twice at once.")
@@ -41,19 +43,32 @@ def register(sub) -> None:
     run.add_argument("--max-runs", type=int, default=None,
                      help="local: stop after building this many runs (a pilot, or a sweep fitted into a time "
                           "window; `sweep plan` estimates each run's time); the rest stay to do")
+    _add_only(run)
     run.set_defaults(handler=run_run)
 
 
-def run_plan(ns) -> int:
-    from benchmark.runs.sweep import load_spec, plan_lines
+def _add_only(parser) -> None:
+    parser.add_argument("--only", action="append", default=[], metavar="FIELD=VALUE",
+                        help="only the runs whose config has this value (repeat it: values of one field are "
+                             "alternatives, different fields must all match), e.g. --only model=tiny-random-llama")
 
-    print("\n".join(plan_lines(load_spec(ns.spec, ns.results))))
+
+def _load(ns):
+    from benchmark.runs.sweep import load_spec, select_runs
+
+    return select_runs(load_spec(ns.spec, ns.results), ns.only)
+
+
+def run_plan(ns) -> int:
+    from benchmark.runs.sweep import plan_lines
+
+    print("\n".join(plan_lines(_load(ns))))
     return 0
 
 
 def run_run(ns) -> int:
     from benchmark.runs.launchers import run_local, run_submitit, run_workers
-    from benchmark.runs.sweep import load_spec, plan_lines
+    from benchmark.runs.sweep import plan_lines
     from benchmark.store.provenance import spec_outside_results_tree
     from benchmark.training.config import ConfigError
 
@@ -62,14 +77,14 @@ def run_run(ns) -> int:
     for name in ("nproc_per_node", "timeout_min", "parallelism", "max_runs"):
         if getattr(ns, name) is not None and getattr(ns, name) < 1:
             raise ConfigError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(ns, name)}")
-    sweep = load_spec(ns.spec, ns.results)
+    sweep = _load(ns)
     outside = spec_outside_results_tree(ns.spec, sweep.results)
     if outside:
         print(outside, file=sys.stderr, flush=True)
     progress = not ns.no_progress
     if ns.executor == "workers":
         failed = run_workers(Path(ns.spec), sweep, [d.strip() for d in ns.devices.split(",") if d.strip()],
-                             progress=progress)
+                             progress=progress, only=ns.only)
         print("\n".join(plan_lines(sweep)))
         return 1 if failed else 0
     if ns.executor in ("slurm", "submitit-local"):

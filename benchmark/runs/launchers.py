@@ -51,9 +51,11 @@ def run_local(sweep: Sweep, *, progress: bool = True, nproc_per_node: int = 1, m
     return counts
 
 
-def run_workers(spec_path: Path, sweep: Sweep, devices: list[str], *, progress: bool = False, log=print) -> int:
+def run_workers(spec_path: Path, sweep: Sweep, devices: list[str], *, progress: bool = False,
+                only: list[str] | tuple[str, ...] = (), log=print) -> int:
     """One worker process per device (CUDA_VISIBLE_DEVICES=<device>, or 'cpu'), all running the same
-    sweep: the per-run locks share the runs out. Returns the number of workers that failed."""
+    sweep (cut by the same `--only` selectors): the per-run locks share the runs out. Returns the number of
+    workers that failed."""
     _check_before_building(sweep)
     store.check_writable(sweep.results)
     procs = []
@@ -64,6 +66,7 @@ def run_workers(spec_path: Path, sweep: Sweep, devices: list[str], *, progress: 
         cmd = [sys.executable, "-m", "benchmark.cli", "sweep", "run", str(spec_path), "--results", str(sweep.results)]
         if not progress:
             cmd.append("--no-progress")
+        cmd += [a for sel in only for a in ("--only", sel)]
         log(f"worker on {dev}: {' '.join(cmd)}")
         procs.append(subprocess.Popen(cmd, env=env))
     return sum(p.wait() != 0 for p in procs)

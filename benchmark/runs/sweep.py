@@ -24,6 +24,7 @@ import yaml
 from benchmark import store
 from benchmark.evaluation.plan import EvalPlan
 from benchmark.runs.spec import RunSpec
+from benchmark.training import options
 from benchmark.training.config import ConfigError, TrainConfig
 from tasks.base import UnknownNameError
 
@@ -161,3 +162,42 @@ def plan_lines(sweep: Sweep, measured_root: Path | None = None) -> list[str]:
                         "full fine-tuning stand in)" if rough else "")
                      + (f"; {unknown} run(s) have no measured run of their model here" if unknown else ""))
     return lines
+
+
+def select_runs(sweep: Sweep, selectors: list[str] | tuple[str, ...]) -> Sweep:
+    """The sweep cut to the runs whose resolved config matches every `FIELD=VALUE` selector (`--only`): a
+    part of a grid fitted into a time window, e.g. the tiny model's cells of a model-size sweep before the
+    medium one's. Several values of one field select any of them; different fields must all match. Each
+    value is read as YAML and typed as its config field (`lbd=2` matches 2.0). A field that is not a config
+    field, or a value no run of the spec has, is a ConfigError naming what the spec does have."""
+    if not selectors:
+        return sweep
+    fields = [f.name for f in dataclasses.fields(TrainConfig)]
+    wanted: dict[str, list] = {}
+    for sel in selectors:
+        name, sep, raw = sel.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ConfigError(f"--only takes FIELD=VALUE (e.g. model=tiny-random-llama), got {sel!r}")
+        _unknown("config field", [name], fields)
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else raw
+        except yaml.YAMLError:
+            value = raw
+        try:
+            wanted.setdefault(name, []).append(options.coerce(TrainConfig, name, value))
+        except ConfigError as e:
+            raise ConfigError(f"--only {sel}: {e}") from None
+    resolved = [r.train.resolved() for r in sweep.runs]
+    for name, values in wanted.items():
+        present = list(dict.fromkeys(getattr(c, name) for c in resolved))
+        missing = [v for v in values if v not in present]
+        if missing:
+            raise ConfigError(f"--only {name}={missing[0]}: no run of sweep {sweep.name} has it; its runs have "
+                              f"{name} = {', '.join(str(v) for v in present)}")
+    kept = tuple(r for r, c in zip(sweep.runs, resolved)
+                 if all(getattr(c, name) in values for name, values in wanted.items()))
+    if not kept:
+        raise ConfigError(f"--only {' '.join(selectors)}: no run of sweep {sweep.name} matches them all")
+    label = " ".join(f"{k}={'|'.join(str(v) for v in vs)}" for k, vs in wanted.items())
+    return dataclasses.replace(sweep, name=f"{sweep.name} (only {label})", runs=kept)
