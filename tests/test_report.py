@@ -112,6 +112,32 @@ def test_method_labels_match_the_paper_data():
     assert labels <= paper, labels - paper
 
 
+def test_lora_arms_with_frozen_predictor_tokens_pair_with_the_same_baseline(tmp_path):
+    """The LoRA spec's two LLM-JEPA arms differ only in train_predictor_tokens: each is its own method, and
+    both pair with the one LoRA regular arm (the field is an arm field, not part of the shared setting)."""
+    from benchmark.analysis.tables import comparison_table
+
+    cfg = {"lora": True, "predictors": 3}
+    assert method_label(TrainConfig(objective="jepa", train_predictor_tokens=False, **cfg).resolved().to_dict()) \
+        == "jepa-frozen_pred"
+    assert method_label(TrainConfig(objective="jepa", **cfg).resolved().to_dict()) == "jepa"
+    assert method_label(TrainConfig(objective="jepa", train_predictor_tokens=False, lora=True,
+                                    predictors=0).resolved().to_dict()) == "jepa"  # k = 0: nothing to freeze
+    root = tmp_path / "lora"
+    for seed, (reg, jep, frozen) in zip((82, 23, 37), ((0.30, 0.40, 0.35), (0.32, 0.41, 0.36), (0.31, 0.39, 0.33))):
+        for obj, lbd, tokens, acc in (("regular", None, True, reg), ("jepa", 1.0, True, jep),
+                                      ("jepa", 1.0, False, frozen)):
+            rid = f"{obj}{int(tokens)}{seed}"
+            fake_run(root, "synth", obj, lbd, 3, seed, (acc,), run_id=rid)
+            s = json.loads((root / rid / "summary.json").read_text())
+            s["config"].update(lora=True, train_predictor_tokens=tokens)
+            (root / rid / "summary.json").write_text(json.dumps(s))
+    table = comparison_table(load_runs(root), "test").set_index("method")
+    assert set(table.index) == {"regular", "jepa", "jepa-frozen_pred"}
+    assert table.loc["jepa-frozen_pred", "n_pairs"] == 3 and table.loc["jepa", "n_pairs"] == 3
+    assert table.loc["jepa-frozen_pred", "delta"] == pytest.approx(100 * (0.35 + 0.36 + 0.33 - 0.93) / 3)
+
+
 def test_report_of_the_committed_ci_baseline(tmp_path):
     readme = build_report(ROOT / "results" / "ci-baseline", tmp_path / "ci")
     assert "synth" in readme.read_text() and (tmp_path / "ci" / "figures" / "losses_synth.png").is_file()

@@ -90,7 +90,7 @@ class TrainConfig:
     lora_rank: int = option(16, "the authors' --lora_rank default", low=1)
     lora_dropout: float = option(0.1, "the authors' LoRA config (alpha = 2 r)", low=0, high=1, high_open=True)
     train_predictor_tokens: bool = option(True, "under LoRA keep the new [PRED] embeddings trainable (the "
-                                                "authors' code leaves them frozen)")
+                                                "authors' code leaves them frozen)", arm=True)
 
     # --- numerics and outputs ---
     bf16: bool = option(False, "bf16 autocast over fp32 weights (pure bf16 weights did not learn at lr 1e-5 on "

@@ -206,7 +206,8 @@ def stp_term(x: TermInputs) -> Term:
 
 
 def jepa_label(cfg: Mapping) -> str:
-    """jepa, jepa-l2, jepa-front_pred, jepa-ld0.5, ... (the method labels of reports/paper/)."""
+    """jepa, jepa-l2, jepa-front_pred, jepa-ld0.5, jepa-frozen_pred, ... (the method labels of reports/paper/;
+    frozen_pred: LoRA with the [PRED] embeddings left frozen, as the authors' code leaves them)."""
     parts = ["jepa"]
     if cfg.get("distance", "cosine") != "cosine":
         parts.append(cfg["distance"])
@@ -216,6 +217,8 @@ def jepa_label(cfg: Mapping) -> str:
         parts.append("reverse_pred")
     if cfg.get("jepa_ratio", 1.0) < 1.0:
         parts.append(f"ld{1 - cfg['jepa_ratio']:g}")
+    if cfg.get("lora") and not cfg.get("train_predictor_tokens", True) and cfg.get("predictors", 1) > 0:
+        parts.append("frozen_pred")  # only LoRA can freeze them; with k = 0 there are none
     return "-".join(parts)
 
 
