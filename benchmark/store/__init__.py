@@ -116,10 +116,18 @@ def write_json_atomic(path: Path, obj) -> None:
         raise _explain(e, path) from None
 
 
+def jsonl_line(record) -> str:
+    """One JSON line, with every "/" written as JSON's own escape "\\/" (it reads back identical). These files
+    hold a model's generated text, which can look like a machine path (SmolLM2 answered an NQ-Open question
+    with "/home/user/data"); escaped, a committed results tree holds no text a path check has to tell from one
+    the suite wrote."""
+    return json.dumps(record, ensure_ascii=False).replace("/", "\\/")  # "/" occurs only inside JSON strings
+
+
 def write_jsonl(path: Path, records) -> None:
     with Path(path).open("w", encoding="utf-8") as f:
         for r in records:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+            f.write(jsonl_line(r) + "\n")
 
 
 def write_jsonl_atomic(path: Path, records) -> None:
