@@ -179,9 +179,10 @@ def _judge_direction_only(judged: Judged, claim: Claim) -> Judged:
     the claim (`tables.direction_only_row`); a row that has a paper cell keeps its report's verdict and says
     that direction_only is not needed."""
     from benchmark.analysis.tables import direction_only_row
+    from benchmark.analysis.verdicts import FLOOR_LABELS
 
     r, comp = judged.row, judged.comparison
-    if str(r.get("verdict", "")).startswith("inconclusive (at the "):
+    if r.get("verdict") in FLOOR_LABELS:
         return judged  # at the floor or ceiling no direction can be read, with or without a paper cell
     if r.get("verdict") != "no paper claim":
         return Judged(comp, problem=f"direction_only is set, but the report judges {comp.method} on {comp.task} "

@@ -163,7 +163,8 @@ def comparison_table(runs: list[Run], split: str, paper=None):
             row.update(paired_detail(rs, base, split))
             base_scores = [r.score(split) for r in base if r.score(split) is not None]
             row["regular_mean"] = stats.mean_std(base_scores)[0] if base_scores else math.nan
-        row["test_rows"] = rs[0].evaluations(split)[-1].get("n", 0)
+        scored = next(r for r in rs if r.score(split) is not None)
+        row["test_rows"] = scored.evaluations(split)[-1].get("n", 0)  # for the floor rule (verdicts.py)
         ref = paper_reference(paper, cfg["task"], label, bool(cfg.get("pretrain")), cfg["model"], row["metric"],
                               split=split, epochs=row["epochs"]) or {"reason": "the paper reports no such number"}
         matched = "mean" in ref

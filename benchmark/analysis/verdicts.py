@@ -34,6 +34,7 @@ VERDICT_RULE = (
 )
 
 FLOOR_ROWS = 5  # the usual n·p >= 5 (and n·(1 - p) >= 5) condition for the normal approximation of a binomial
+FLOOR_LABELS = ("inconclusive (at the floor)", "inconclusive (at the ceiling)")
 
 MIN_SEEDS = 3
 
@@ -51,7 +52,7 @@ def floor_verdict(regular_mean: float, arm_mean: float, test_rows: int) -> tuple
     else:
         return None
     counts = correct if side == "floor" else [test_rows - c for c in correct]
-    return (f"inconclusive (at the {side})",
+    return (FLOOR_LABELS[side == "ceiling"],
             f"regular answers {counts[0]:.3g} and the arm {counts[1]:.3g} of {test_rows} test rows {what} per run on "
             f"average, under the {FLOOR_ROWS} the paired t-test's normal approximation needs on each side: a "
             f"difference of a few questions, not a measure of the effect (more test rows, or a model that "
