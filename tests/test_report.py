@@ -357,3 +357,45 @@ def test_a_comparison_at_the_floor_gets_no_verdict_from_its_p(tmp_path):
     claim = load_claims(data)[0]
     judged = judge(claim.comparisons[0], tmp_path, {}, claim)
     assert not judged.problem and judged.row["verdict"] == "inconclusive (at the floor)"
+
+
+def _with_predictions(run_dir: Path, correct: set[int], n: int = 100) -> None:
+    """Give a fake run's last test evaluation a predictions file: rows in `correct` right, the others wrong."""
+    s = store.read_summary(run_dir)
+    s["evaluations"][-1]["path"] = "epochs/last/test"
+    metric = s["evaluations"][-1]["main_metric"]
+    (run_dir / "epochs" / "last" / "test").mkdir(parents=True)
+    store.write_jsonl(run_dir / "epochs" / "last" / "test" / store.PREDICTIONS,
+                      [{"index": i, "output": "x", "verdicts": {metric: {"correct": i in correct}}} for i in range(n)])
+    store.write_json_atomic(run_dir / "summary.json", s)
+
+
+def test_a_sign_test_over_questions_counts_the_questions_each_arm_answers_more_often(tmp_path):
+    """Per question, the arm's correct answers minus regular's over the paired seeds: 3 questions up, 2 down, the
+    rest tied; p is the exact binomial tail (scipy's binomtest), shown in the table and in the floor reason."""
+    from scipy import stats as sps
+
+    from benchmark.analysis.tables import presentable
+
+    root = tmp_path / "results"
+    regular = {82: {0}, 23: {0, 1}, 37: {0}}
+    jepa = {82: {0, 2, 3}, 23: {2, 3, 4}, 37: {0, 2, 3}}
+    for seed in (82, 23, 37):
+        fake_run(root, "nq_open", "regular", None, 0, seed, (len(regular[seed]) / 100,))
+        fake_run(root, "nq_open", "jepa", 1024.0, 0, seed, (len(jepa[seed]) / 100,))
+        _with_predictions(root / f"nq_oreg0{seed}", regular[seed])
+        _with_predictions(root / f"nq_ojep1024{seed}", jepa[seed])
+    table = comparison_table(load_runs(root), "test", load_paper_numbers())
+    row = table.set_index("method").loc["jepa"]
+    assert (row["q_up"], row["q_down"]) == (3, 2)  # questions 2, 3, 4 up; 0 (2 vs 3) and 1 (0 vs 1) down
+    assert row["p_questions"] == pytest.approx(sps.binomtest(3, 5, 0.5, alternative="greater").pvalue, rel=1e-12)
+    assert row["p_questions"] == pytest.approx(16 / 32)
+    assert row["verdict"] == "inconclusive (at the floor)"
+    assert "the arm answers 3 more often than regular and regular 2 more often" in row["verdict_reason"]
+    shown = presentable(table).set_index("method")
+    assert shown.loc["jepa", "questions + / − (p)"] == "3 / 2 (0.5000)" and shown.loc["regular", "questions + / − (p)"] == "—"
+
+
+def test_without_predictions_there_is_no_sign_test_over_questions(tree):
+    row = comparison_table(load_runs(tree), "test", load_paper_numbers()).iloc[0]
+    assert math.isnan(row["q_up"]) and math.isnan(row["p_questions"])

@@ -297,3 +297,28 @@ def test_no_scipy_at_runtime():
             "s.paired_t_test([1,2,3],[0,1,1.5]); v.level_verdict(1,1,5,1,1); print('scipy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("up,down", [(0, 0), (5, 1), (1, 5), (3, 2), (0, 7), (12, 12), (40, 25)])
+@pytest.mark.parametrize("alternative", ["greater", "less", "two-sided"])
+def test_sign_test_is_the_exact_binomial_test(up, down, alternative):
+    from benchmark.analysis.stats import sign_test
+
+    got = sign_test(up, down, alternative)
+    assert (got.up, got.down) == (up, down)
+    if up + down == 0:
+        assert math.isnan(got.p)
+        return
+    ref = sps.binomtest(up, up + down, 0.5, alternative=alternative).pvalue
+    assert got.p == pytest.approx(ref, rel=1e-12)
+
+
+def test_sign_test_known_values_and_bad_counts():
+    from benchmark.analysis.stats import sign_test
+
+    assert sign_test(5, 1).p == pytest.approx(7 / 64)  # P(X >= 5), X ~ Bin(6, 1/2)
+    assert sign_test(0, 3, "less").p == pytest.approx(1 / 8)
+    with pytest.raises(ValueError, match=">= 0"):
+        sign_test(-1, 2)
+    with pytest.raises(ValueError, match="alternative"):
+        sign_test(1, 2, "bigger")

@@ -5,6 +5,7 @@ Reads only the results tree (through benchmark.store and analysis/runs.py) and t
 
     OUT/README.md                       what was run, every table and figure, the verdicts, the deviations
     OUT/tables/comparison.{md,tex,csv}  mean ± std over seeds, n, Δ vs regular, paired one-tailed p, Holm p,
+                                        a sign test over test questions,
                                         the paper's number, verdict per cell (analysis/tables.py)
     OUT/tables/{ablation,loss_dropout,overfitting,diagnostic}.csv
                                         when the tree has them: Table 3's variants vs cosine (ablation.py),
@@ -123,6 +124,10 @@ def write_readme(out: Path, title: str, runs: list[Run], table, figures: list[Pa
              "p = the paper's paired one-tailed t-test (H1: method > regular) over the common seeds; "
              "p (Holm) = Holm-corrected within each task's table of one model; MDE = the smallest true difference our paired "
              "test would detect (one-tailed, α 0.05, power 0.8, from the spread of the paired differences); "
+             "questions + / − (p) = the test questions the arm answers correctly in more of the paired seeds than "
+             "regular, those it answers in fewer (ties left out), and the exact one-tailed sign test over them: its "
+             "unit is the question, so unlike the seed-paired p it also counts which questions the test rows "
+             "happen to be (no verdict reads it; at a floor it is the test that still counts exactly); "
              "paper (%) and paper Δ = the paper's numbers (reports/paper/paper_numbers.csv) from the listed table, "
              "shown only when they measure the same thing (else the reason); seeds for paper Δ = the seeds our "
              "spread would need to detect the paper's difference.", "",

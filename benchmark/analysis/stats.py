@@ -313,6 +313,36 @@ def welch_t_test(a, b, alternative: str = "greater") -> TTest:
     return welch_t_test_from_stats(mean_a, std_a, na, mean_b, std_b, nb, alternative)
 
 
+class SignTest(NamedTuple):
+    """Exact sign test over paired units (here: test questions). ``up``: units where the treatment did better,
+    ``down``: where the control did; ties are dropped, as the sign test does."""
+
+    up: int
+    down: int
+    p: float
+
+
+def sign_test(up: int, down: int, alternative: str = "greater") -> SignTest:
+    """Exact binomial sign test of ``up`` successes in ``up + down`` non-tied pairs against p = 1/2.
+
+    ``"greater"``: P(X >= up); ``"less"``: P(X <= up); ``"two-sided"``: min(1, 2 * the smaller tail). Same p as
+    ``scipy.stats.binomtest(up, up + down, 0.5, alternative)`` for the one-sided alternatives. No untied pair
+    gives NaN."""
+    _check_alternative(alternative)
+    if up < 0 or down < 0:
+        raise ValueError(f"sign test counts must be >= 0, got {up} and {down}")
+    n = up + down
+    if n == 0:
+        return SignTest(up, down, math.nan)
+
+    def tail(lo: int, hi: int) -> float:  # P(lo <= X <= hi), X ~ Binomial(n, 1/2), exact in integers
+        return sum(math.comb(n, i) for i in range(lo, hi + 1)) / 2 ** n
+
+    greater, less = tail(up, n), tail(0, up)
+    p = {"greater": greater, "less": less, "two-sided": min(1.0, 2 * min(greater, less))}[alternative]
+    return SignTest(up, down, float(p))
+
+
 # ---------------------------------------------------------------------------------------------------
 # Multiple comparisons
 # ---------------------------------------------------------------------------------------------------

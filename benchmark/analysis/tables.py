@@ -99,19 +99,38 @@ def paired_detail(treated: list[Run], control: list[Run], split: str, metric: st
     seeds = sorted(set(t) & set(c))
     diffs = [t[s].score(split, metric) - c[s].score(split, metric) for s in seeds]
     sd = statistics.stdev(diffs) if len(diffs) > 1 else math.nan
-    row_vars, n_rows = [], 0
+    row_vars, n_rows, per_question = [], 0, None
     for s in seeds:
         a, b = t[s].final_flags(split, metric), c[s].final_flags(split, metric)
         if a is None or b is None or len(a) != len(b) or len(a) < 2:
-            row_vars = []
+            row_vars, per_question = [], None
             break
         row_vars.append(statistics.variance([100.0 * (x - y) for x, y in zip(a, b)]))
         n_rows = len(a)
+        diffs_here = [x - y for x, y in zip(a, b)]
+        per_question = diffs_here if per_question is None else [q + d for q, d in zip(per_question, diffs_here)]
+    questions = question_sign_test(per_question)
     return {"delta": test.mean_diff, "p": test.p, "n_pairs": test.n, "sd_diff": sd,
-            "row_var": statistics.fmean(row_vars) if row_vars else math.nan, "n_rows": n_rows}
+            "row_var": statistics.fmean(row_vars) if row_vars else math.nan, "n_rows": n_rows, **questions}
 
 
-UNPAIRED = {"delta": math.nan, "p": math.nan, "n_pairs": 0, "sd_diff": math.nan, "row_var": math.nan, "n_rows": 0}
+def question_sign_test(per_question: list[int] | None, alternative: str = "greater") -> dict:
+    """The sign test over test questions: for each question, the arm's correct answers minus regular's summed
+    over the paired seeds; questions the arm answers more often count up, those regular answers more often
+    down, ties drop out. Unlike the seed-paired t-test, which holds the test rows fixed, its unit is the
+    question, so it asks whether the difference would carry over to other questions of the task; at a
+    floor it is the test that still means something (a handful of questions, counted exactly)."""
+    from benchmark.analysis import stats
+
+    if not per_question:
+        return dict(NO_QUESTIONS)
+    st = stats.sign_test(sum(d > 0 for d in per_question), sum(d < 0 for d in per_question), alternative)
+    return {"q_up": st.up, "q_down": st.down, "p_questions": st.p}
+
+
+NO_QUESTIONS = {"q_up": math.nan, "q_down": math.nan, "p_questions": math.nan}
+UNPAIRED = {"delta": math.nan, "p": math.nan, "n_pairs": 0, "sd_diff": math.nan, "row_var": math.nan, "n_rows": 0,
+            **NO_QUESTIONS}
 
 
 def paired_values(treatment: dict, control: dict, alternative: str) -> dict:
@@ -156,8 +175,7 @@ def comparison_table(runs: list[Run], split: str, paper=None):
                "lambda": cfg.get("lbd") if not is_baseline(cfg) else None,
                "k": cfg.get("predictors") if uses_predictors(cfg) else None,
                "metric": rs[0].headline, "split": split, "epochs": float(cfg.get("epochs", 0)), "n": n,
-               "mean": mean, "std": std, "delta": math.nan, "p": math.nan, "n_pairs": 0, "sd_diff": math.nan,
-               "row_var": math.nan, "n_rows": 0, "seeds": ",".join(str(s) for s in sorted(scores)),
+               "mean": mean, "std": std, **UNPAIRED, "seeds": ",".join(str(s) for s in sorted(scores)),
                "baseline": is_baseline(cfg), "regular_mean": math.nan}
         if not is_baseline(cfg) and base:
             row.update(paired_detail(rs, base, split))
@@ -186,12 +204,25 @@ def comparison_table(runs: list[Run], split: str, paper=None):
             return "no baseline", "no regular arm with the same settings in this results tree"
         floor = verdicts.floor_verdict(r["regular_mean"], r["mean"], int(r["test_rows"]))
         if floor:
-            return floor
+            return floor[0], floor[1] + questions_clause(r)
         if math.isnan(r["paper_delta"]):
             return "no paper claim", r["paper_note"] or "the paper reports no such comparison"
         return None
 
     return judge_rows(holm_within_tasks(table), no_verdict)
+
+
+def questions_clause(r) -> str:
+    """"; over questions, ..." for a row with a sign test over questions, else ""."""
+    if math.isnan(r.get("q_up", math.nan)):
+        return ""
+    return (f"; over questions, the arm answers {int(r['q_up'])} more often than regular and regular "
+            f"{int(r['q_down'])} more often than the arm (the others tie; sign test over questions, one-tailed p "
+            f"{fmt_p(r['p_questions'])})")
+
+
+def questions_cell(up, down, p) -> str:
+    return "—" if math.isnan(up) else f"{int(up)} / {int(down)} ({fmt_p(p)})"
 
 
 def holm_within_tasks(table):
@@ -286,6 +317,8 @@ def presentable(table):
         "n": table["n"], "ours (%)": [stats.format_mean_std(m, s) for m, s in zip(table["mean"], table["std"])],
         "Δ vs regular": table["delta"].map(fmt_num), "p (paired, 1-tailed)": table["p"].map(fmt_p),
         "p (Holm)": table["p_holm"].map(fmt_p), "MDE": table["mde"].map(fmt_num),
+        "questions + / − (p)": [questions_cell(u, d, p) for u, d, p in
+                                zip(table["q_up"], table["q_down"], table["p_questions"])],
         "paper (%)": [stats.format_mean_std(m, s) if not math.isnan(m) else "—"
                       for m, s in zip(table["paper_mean"], table["paper_std"])],
         "paper Δ": table["paper_delta"].map(fmt_num),
