@@ -399,3 +399,64 @@ def test_a_sign_test_over_questions_counts_the_questions_each_arm_answers_more_o
 def test_without_predictions_there_is_no_sign_test_over_questions(tree):
     row = comparison_table(load_runs(tree), "test", load_paper_numbers()).iloc[0]
     assert math.isnan(row["q_up"]) and math.isnan(row["p_questions"])
+
+
+def test_represent_adds_to_an_earlier_analysis_whose_models_are_gone(tmp_path, data_dir, monkeypatch):
+    """Kept weights are not committed, so a sweep spread over machines analyses each batch where it ran: a later
+    `represent` keeps what the earlier one holds and analyses only models it does not cover; another --examples
+    is refused before any model loads while the earlier models are gone; --fresh replaces it."""
+    import shutil
+
+    from benchmark.evaluation.plan import EvalPlan
+    from benchmark.runs import represent as rep
+    from benchmark.runs.runner import run_one
+    from benchmark.runs.spec import RunSpec
+    from benchmark.store import StoreError
+
+    tree = tmp_path / "results" / "r"
+
+    def train(seed):
+        for objective in ("regular", "jepa"):
+            cfg = TrainConfig(task="synth", model="tiny-random-llama", objective=objective, limit_train=4, epochs=1,
+                              batch_size=2, grad_accum=1, max_length=96, save_model=True, data_dir=str(data_dir),
+                              seed=seed)
+            run_one(RunSpec(cfg, EvalPlan(limit=2, max_new_tokens=4)), tree, progress=False)
+
+    json_file = tree / "analysis" / "representation" / "synth" / "representation.json"
+    train(82)
+    assert main(["represent", str(tree), "--examples", "6", "--all-seeds", "--no-progress"]) == 0
+    first = json.loads(json_file.read_text())
+    for model in tree.glob("*/model"):  # a new machine: the first batch's weights are gone
+        shutil.rmtree(model)
+    train(23)
+    train(37)
+    assert main(["represent", str(tree), "--examples", "6", "--all-seeds", "--no-progress"]) == 0
+    res = json.loads(json_file.read_text())
+    assert {label: sorted(s) for label, s in res["seeds"].items()} == {"regular": ["23", "37", "82"],
+                                                                        "jepa k=1": ["23", "37", "82"]}
+    assert res["runs"] == first["runs"] and res["models"] == first["models"]  # seed 82's stays the figures' model
+    assert res["seeds"]["regular"]["82"] == first["seeds"]["regular"]["82"]
+
+    # nothing new: no model loads, nothing changes
+    monkeypatch.setattr("benchmark.training.models.load_for_evaluation",
+                        lambda *a, **k: pytest.fail("a model was loaded although every one is analysed"))
+    logged = []
+    rep.represent(tree, n_examples=6, all_seeds=True, progress=False, log=logged.append)
+    assert "already" in " ".join(logged) and json.loads(json_file.read_text()) == res
+    # another number of examples cannot be added to an analysis whose models are gone: refused before loading
+    before = json_file.read_bytes()
+    with pytest.raises(StoreError, match=r"6 examples, not 8.*--examples 6.*--fresh"):
+        rep.represent(tree, n_examples=8, all_seeds=True, progress=False)
+    assert json_file.read_bytes() == before
+    monkeypatch.undo()
+
+    # a run removed from the tree leaves the analysis with it
+    gone = res["seeds"]["jepa k=1"]["37"]["run"]
+    shutil.rmtree(tree / gone)
+    rep.represent(tree, n_examples=6, all_seeds=True, progress=False, log=lambda *_: None)
+    assert sorted(json.loads(json_file.read_text())["seeds"]["jepa k=1"]) == ["23", "82"]
+    # --fresh: only the models that are here
+    assert main(["represent", str(tree), "--examples", "8", "--all-seeds", "--fresh", "--no-progress"]) == 0
+    res = json.loads(json_file.read_text())
+    assert res["n_examples"] == 8 and {label: sorted(s) for label, s in res["seeds"].items()} == {
+        "regular": ["23", "37"], "jepa k=1": ["23"]}

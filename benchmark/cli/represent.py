@@ -13,6 +13,9 @@ def register(sub) -> None:
     r.add_argument("--all-seeds", action="store_true",
                    help="analyse every seed that kept its model, not only the first (the report and the claims "
                         "ledger then pair each method with regular by seed)")
+    r.add_argument("--fresh", action="store_true",
+                   help="analyse every saved model again and replace the earlier analysis (default: add the models "
+                        "it does not cover yet to it, keeping what it holds of runs whose models are gone)")
     r.add_argument("--no-progress", action="store_true", help="no progress bars")
     r.set_defaults(handler=run)
 
@@ -24,6 +27,6 @@ def run(ns) -> int:
     if ns.examples < 2:
         raise ConfigError(f"--examples must be >= 2, got {ns.examples}")
     for path in represent(ns.results, n_examples=ns.examples, with_tsne=ns.tsne, all_seeds=ns.all_seeds,
-                          progress=not ns.no_progress):
+                          fresh=ns.fresh, progress=not ns.no_progress):
         print(f"written {path}")
     return 0
