@@ -460,3 +460,20 @@ def test_represent_adds_to_an_earlier_analysis_whose_models_are_gone(tmp_path, d
     res = json.loads(json_file.read_text())
     assert res["n_examples"] == 8 and {label: sorted(s) for label, s in res["seeds"].items()} == {
         "regular": ["23", "37"], "jepa k=1": ["23"]}
+
+
+def test_in_a_grid_the_papers_cell_stands_only_beside_its_own_setting(tmp_path):
+    """Table 3's LLM-JEPA cell is λ 1, k 1: in a λ × k grid only that cell shows it; a tree with one setting
+    keeps the paper's cell whatever its λ and k (each side's chosen setting)."""
+    grid = tmp_path / "grid"
+    for lbd in (1.0, 2.0):
+        for k in (1, 3):
+            fake_run(grid, "synth", "jepa", lbd, k, 82, (0.2,), run_id=f"g{lbd:g}{k}")
+    shown = comparison_table(load_runs(grid), "test", load_paper_numbers()).set_index(["lambda", "k"])
+    assert shown.loc[(1.0, 1), "paper_mean"] == 71.46 and shown.loc[(1.0, 1), "paper_table"] == "Table 3"
+    other = shown.loc[(2.0, 3)]
+    assert math.isnan(other["paper_mean"]) and other["paper_table"] == ""
+    assert other["paper_note"] == "Table 3's cell is λ 1, k 1; this arm is another cell of the grid"
+    single = tmp_path / "single"
+    fake_run(single, "synth", "jepa", 2.0, 3, 82, (0.2,))
+    assert comparison_table(load_runs(single), "test", load_paper_numbers()).iloc[0]["paper_mean"] == 71.46

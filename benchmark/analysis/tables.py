@@ -10,7 +10,8 @@ A paper number stands beside ours, and its direction drives a verdict, only when
 thing: the same task, method, metric, split (the paper reports the test split), the whole split (not a
 subset such as STP Table 1's `.*`-suffix rows) and the same number of training epochs (the learning-rate
 schedule depends on it; a cell that states none is a run of the §4 protocol's four epochs, and Fig. 1 right's
-points are epochs of six-epoch runs). Otherwise the cell is empty and says why.
+points are epochs of six-epoch runs), and in a tree that holds a grid of (λ, k) settings, the same λ and k.
+Otherwise the cell is empty and says why.
 """
 from __future__ import annotations
 
@@ -82,6 +83,7 @@ def paper_reference(paper, task: str, label: str, pretrain: bool, model: str, me
     table = row["source_table"] + (f" (epoch {row['epoch']:g})" if row["source_table"] == "Fig. 1" else "")
     return {"table": table, "model": row["model"], "mean": row["mean"], "std": row["std"],
             "p": row.get("p_value"), "evidence": row.get("evidence"), "reason": "",
+            "lbd": row.get("lbd"), "predictors": row.get("predictors"),
             "regular": None if base_row is None else base_row["mean"]}
 
 
@@ -192,8 +194,10 @@ def comparison_table(runs: list[Run], split: str, paper=None):
                    paper_delta=(ref["mean"] - ref["regular"]) if matched and ref["regular"] is not None
                    and not is_baseline(cfg) else math.nan,
                    comparable=matched and cfg["model"] == ref["model"] and cfg.get("limit_train") is None)
+        row["_paper_setting"] = (ref.get("lbd"), ref.get("predictors")) if matched else None
         rows.append(row)
-    table = pd.DataFrame(rows)
+    only_the_papers_setting(rows)
+    table = pd.DataFrame(rows).drop(columns="_paper_setting", errors="ignore")
     if table.empty:
         raise ReportError(f"no run was evaluated on split {split!r}")
 
@@ -223,6 +227,40 @@ def questions_clause(r) -> str:
 
 def questions_cell(up, down, p) -> str:
     return "—" if math.isnan(up) else f"{int(up)} / {int(down)} ({fmt_p(p)})"
+
+
+def only_the_papers_setting(rows: list[dict]) -> None:
+    """Where a tree holds several (λ, k) settings of one method on one task and model (a grid), the paper's cell
+    stands only beside the setting it was run with: the other cells measure another setting. A tree with one
+    setting keeps the paper's cell whatever its λ and k: it compares each side's chosen setting (the paper
+    tuned λ and k per model and dataset, §4; our specs choose on a validation split)."""
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        if row["_paper_setting"] is not None and not row["baseline"]:
+            groups.setdefault((row["task"], row["model"], row["method"]), []).append(row)
+    for group in groups.values():
+        if len({(r["lambda"], r["k"]) for r in group}) < 2:
+            continue
+        for row in group:
+            lbd, k = row["_paper_setting"]
+            if _same(row["lambda"], lbd) and (row["k"] is None or _same(row["k"], k)):
+                continue
+            row.update(paper_mean=math.nan, paper_std=math.nan, paper_p=math.nan, paper_delta=math.nan,
+                       comparable=False, paper_note=f"{row['paper_table']}'s cell is λ {fmt_setting(lbd)}, k "
+                                                    f"{fmt_setting(k)}; this arm is another cell of the grid",
+                       paper_table="")
+
+
+def _same(ours, papers) -> bool:
+    """A config value and a paper_numbers.csv cell (NaN or empty where the paper states none) are equal."""
+    blank = lambda v: v is None or v == "" or (isinstance(v, float) and math.isnan(v))  # noqa: E731
+    if blank(ours) or blank(papers):
+        return blank(ours) and blank(papers)
+    return float(ours) == float(papers)
+
+
+def fmt_setting(v) -> str:
+    return "—" if v is None or v == "" or (isinstance(v, float) and math.isnan(v)) else f"{float(v):g}"
 
 
 def holm_within_tasks(table):
