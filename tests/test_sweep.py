@@ -339,6 +339,26 @@ def test_estimates_scale_the_measured_medians_of_the_same_kind(tmp_path):
     assert estimate_seconds(unseen, measured, machine) is None  # a model never measured here
 
 
+def test_a_preset_never_measured_is_scaled_from_a_measured_preset_by_its_cost_per_token():
+    from benchmark.evaluation.plan import EvalPlan
+    from benchmark.runs.estimate import Measured, estimate_seconds, preset_cost
+    from benchmark.runs.spec import RunSpec
+    from benchmark.training.config import TrainConfig
+
+    machine = (2, ())
+    small = [Measured(machine, ("small-random-llama", True, True, False), ("small-random-llama", "synth", 48), 1000,
+                      r, 0.05, {"test": 200}) for r in (0.04, 0.05, 0.06)]
+    medium = RunSpec(TrainConfig(task="synth", model="medium-random-llama", pretrain=True, objective="jepa",
+                                 limit_train=1000, epochs=4), EvalPlan(limit=200, max_new_tokens=48))
+    est = estimate_seconds(medium, small, machine)
+    ratio = preset_cost("medium-random-llama") / preset_cost("small-random-llama")
+    assert est.rough and est.seconds == pytest.approx((0.05 * 1000 * 4 + 0.05 * 200 * 4) * ratio)
+    assert 3 < ratio < 3.5  # 52 M vs 16 M multiply-adds per token, the output layer included
+    regular = RunSpec(TrainConfig(task="synth", model="medium-random-llama", pretrain=True, objective="regular",
+                                  limit_train=1000, epochs=4), EvalPlan(limit=200, max_new_tokens=48))
+    assert estimate_seconds(regular, small, machine) is None  # no measured preset of its kind (no views)
+
+
 @pytest.mark.parametrize("args, message", [
     (["--max-runs", "0"], "--max-runs must be >= 1"),
     (["--max-runs", "1", "--executor", "workers", "--devices", "cpu"], "--max-runs is for the local executor"),

@@ -11,7 +11,8 @@ kind of machine (same CPU count and GPUs):
                  × its examples per evaluation × its evaluations (one per epoch and split, or one per split)
 
 Where no run of the exact kind was measured, the nearest kind stands in (another task's evaluations, full
-fine-tuning for LoRA) and the estimate says "rough"; a model never measured here gets no estimate. Measured times include whatever else the
+fine-tuning for LoRA) and the estimate says "rough"; a random preset never measured here is scaled from a
+measured one by their analytic cost per token (rough too); any other model never measured here gets no estimate. Measured times include whatever else the
 machine was doing, so a busy machine's runs read slower: the estimate is a plan, not a promise.
 """
 from __future__ import annotations
@@ -96,14 +97,49 @@ def estimate_seconds(run: RunSpec, measured: list[Measured], machine: tuple) -> 
     """The run's estimated wall time here, or None when no run of its model (and kind of objective) was
     measured on this machine. Where no run of its exact kind was, the nearest kind stands in and the
     estimate is marked rough: the same model and objective kind without the pretraining / LoRA match (full
-    fine-tuning is slower than LoRA: an upper bound), or the same model's evaluations of another task."""
+    fine-tuning is slower than LoRA: an upper bound), or the same model's evaluations of another task. A
+    random preset never measured here is scaled from the measured preset of the same kind by their analytic
+    cost per token (`preset_cost`), also rough."""
     cfg, plan = run.train.resolved(), run.eval
     here = [m for m in measured if m.machine == machine]
-    kind = _train_kind(cfg.to_dict())
+    got = _estimate_as(cfg.model, cfg, plan, here)
+    if got is not None or cfg.model not in _presets():
+        return got
+    kind = _train_kind(cfg.to_dict())[1:]
+    others = sorted({m.train_kind[0] for m in here if m.train_kind[0] in _presets() and m.train_kind[1:] == kind},
+                    key=lambda name: -sum(m.train_kind[0] == name for m in here))
+    for other in others:
+        got = _estimate_as(other, cfg, plan, here)
+        if got is not None:
+            return Estimate(got.seconds * preset_cost(cfg.model) / preset_cost(other), True)
+    return None
+
+
+def _presets() -> dict:
+    from benchmark.training.models import RANDOM_PRESETS
+
+    return RANDOM_PRESETS
+
+
+PRESET_VOCAB = 49152  # the presets use SmolLM2's tokenizer; its output layer is much of a small model's cost
+
+
+def preset_cost(name: str) -> float:
+    """Multiply-adds per token of a random preset: its decoder layers' matrices and the output layer (the
+    embedding lookup costs nothing); what a run's time scales with, short of the fixed costs."""
+    p = _presets()[name]
+    h, i = p["hidden_size"], p["intermediate_size"]
+    kv = h * p["num_key_value_heads"] // p["num_attention_heads"]
+    return p["num_hidden_layers"] * (2 * h * h + 2 * h * kv + 3 * h * i) + PRESET_VOCAB * h
+
+
+def _estimate_as(model: str, cfg, plan, here: list[Measured]) -> Estimate | None:
+    """The estimate of `cfg` from the measured runs of `model` (its own, or a stand-in's to be scaled)."""
+    kind = (model, *_train_kind(cfg.to_dict())[1:])
     same_train = [m for m in here if m.train_kind == kind]
     near_train = [m for m in here if m.train_kind[:2] == kind[:2]]
-    same_eval = [m for m in here if m.eval_kind == (cfg.model, cfg.task, plan.max_new_tokens)]
-    near_eval = [m for m in here if m.eval_kind[0] == cfg.model and m.eval_kind[2] == plan.max_new_tokens]
+    same_eval = [m for m in here if m.eval_kind == (model, cfg.task, plan.max_new_tokens)]
+    near_eval = [m for m in here if m.eval_kind[0] == model and m.eval_kind[2] == plan.max_new_tokens]
     rough = not same_train or not same_eval
     same_train, same_eval = same_train or near_train, same_eval or near_eval
     rows = cfg.limit_train or _median([m.n_train for m in same_train])

@@ -158,8 +158,8 @@ def plan_lines(sweep: Sweep, measured_root: Path | None = None) -> list[str]:
         known = todo - unknown
         lines.append(f"estimated time here: {format_duration(total)} for {known} of the {todo} runs to do (medians of "
                      f"{len(measured)} measured runs on machines like this one; a busy machine takes longer)"
-                     + (f"; {rough} rough (no measured run of their exact kind: another task's evaluations or "
-                        "full fine-tuning stand in)" if rough else "")
+                     + (f"; {rough} rough (no measured run of their exact kind: another task's evaluations, "
+                        "full fine-tuning, or a measured preset scaled by its cost per token stand in)" if rough else "")
                      + (f"; {unknown} run(s) have no measured run of their model here" if unknown else ""))
     return lines
 
