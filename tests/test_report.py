@@ -477,3 +477,32 @@ def test_in_a_grid_the_papers_cell_stands_only_beside_its_own_setting(tmp_path):
     single = tmp_path / "single"
     fake_run(single, "synth", "jepa", 2.0, 3, 82, (0.2,))
     assert comparison_table(load_runs(single), "test", load_paper_numbers()).iloc[0]["paper_mean"] == 71.46
+
+
+@pytest.mark.parametrize("rank", [32, 16])
+def test_lora_runs_face_table_8s_cell_of_their_rank_never_a_full_fine_tuning_cell(tmp_path, rank):
+    """LoRA rank 32 is compared with Table 8's rank-32 pair (7.45 vs 6.09); a rank the table lacks gets no paper
+    number (and says which ranks it has) rather than Table 3's or Fig. 1's full fine-tuning cells."""
+    from benchmark.analysis.overfitting import overfitting_table
+
+    root = tmp_path / "lora"
+    for seed in (82, 23, 37):
+        fake_run(root, "synth", "regular", None, 1, seed, (0.05, 0.06, 0.07, 0.08))
+        fake_run(root, "synth", "jepa", 1.0, 1, seed, (0.05, 0.07, 0.08, 0.09))
+    for d in store.run_dirs(root):
+        s = store.read_summary(d)
+        s["config"].update(lora=True, lora_rank=rank)
+        store.write_json_atomic(d / "summary.json", s)
+    runs = load_runs(root)
+    table = comparison_table(runs, "test", load_paper_numbers()).set_index("method")
+    if rank == 32:
+        assert table.loc["jepa", "paper_table"] == "Table 8" and table.loc["jepa", "paper_mean"] == 7.45
+        assert table.loc["jepa", "paper_delta"] == pytest.approx(7.45 - 6.09)
+        assert table.loc["regular", "paper_mean"] == 6.09
+    else:
+        assert table["paper_mean"].isna().all() and (table["paper_table"] == "").all()
+        assert table.loc["jepa", "paper_note"] == ("the paper's LoRA cells (Table 8) are ranks 32, 64, 128, 256, 512, "
+                                                   "this run's is 16")
+        assert table.loc["jepa", "verdict"] == "no paper claim"
+    over = overfitting_table(runs, "test", load_paper_numbers()).set_index("method")
+    assert math.isnan(over.loc["jepa", "paper_delta"]) and "LoRA" in over.loc["jepa", "paper_note"]

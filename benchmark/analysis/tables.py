@@ -26,7 +26,27 @@ PAPER_SPLIT = "test"  # every number of the paper is on the test split (it has n
 FIG1_EPOCHS = 6.0  # Fig. 1 right's points are evaluations of six-epoch runs after each epoch (§4.1)
 # Which of the paper's tables answers for a (task, method) first; Fig. 1 right's per-epoch points last.
 TABLE_PRIORITY = ("Table 3", "Table 2", "Table 13", "Table 4", "Table 12", "Table 5", "Table 9", "Table 15",
-                  "STP Table 1", "Fig. 1")
+                  "Table 8", "STP Table 1", "Fig. 1")
+
+
+def paper_method(label: str, cfg: dict) -> str:
+    """The paper_numbers.csv method an arm is compared with. A LoRA run is compared with Table 8's cell of its
+    rank only (`jepa-lora32`), never with a full fine-tuning cell; the authors' LoRA runs left the [PRED]
+    embeddings frozen, so both our arms (frozen, the faithful one, and trainable, the suite's default) face
+    the same cell."""
+    if not cfg.get("lora"):
+        return label
+    return f"{label.removesuffix('-frozen_pred')}-lora{cfg.get('lora_rank')}"
+
+
+def _lora_ranks(paper, task: str, label: str) -> str:
+    """The LoRA ranks the paper has cells of for this task and method ("32, 64, 128"), or ""."""
+    if paper is None or paper.empty:
+        return ""
+    stem = label.rsplit("-lora", 1)[0] + "-lora"
+    ranks = sorted({int(m[len(stem):]) for m in paper.loc[paper["task"] == task, "method"]
+                    if isinstance(m, str) and m.startswith(stem) and m[len(stem):].isdigit()})
+    return ", ".join(str(r) for r in ranks)
 
 
 def _candidates(paper, task: str, label: str, pretrain: bool, metric: str):
@@ -66,14 +86,17 @@ def paper_reference(paper, task: str, label: str, pretrain: bool, model: str, me
     measures something else (another split, subset or epoch count)."""
     rows = _candidates(paper, task, label, pretrain, metric)
     if rows is None:
-        return None
+        ranks = _lora_ranks(paper, task, label) if "-lora" in label else ""
+        return {"reason": f"the paper's LoRA cells (Table 8) are ranks {ranks}, this run's is "
+                          f"{label.rsplit('-lora', 1)[1]}"} if ranks else None
     rows, why = _matching(rows, split, epochs)
     if rows.empty:
         return {"reason": why}
     # the same model first, else the paper's main model, else by table priority
     order = rows.assign(_m=(rows["model"] != model).astype(int) + (rows["model"] != PAPER_MODEL).astype(int))
     row = order.sort_values(["_m", "_rank"], kind="stable").iloc[0]
-    base = _candidates(paper, task, "regular", pretrain, metric)
+    lora = f"-lora{label.rsplit('-lora', 1)[1]}" if "-lora" in label else ""
+    base = _candidates(paper, task, "regular" + lora, pretrain, metric)  # Table 8's regular of the same rank
     base_row = None
     if base is not None:
         base = base[(base["source_table"] == row["source_table"]) & (base["model"] == row["model"])
@@ -185,8 +208,9 @@ def comparison_table(runs: list[Run], split: str, paper=None):
             row["regular_mean"] = stats.mean_std(base_scores)[0] if base_scores else math.nan
         scored = next(r for r in rs if r.score(split) is not None)
         row["test_rows"] = scored.evaluations(split)[-1].get("n", 0)  # for the floor rule (verdicts.py)
-        ref = paper_reference(paper, cfg["task"], label, bool(cfg.get("pretrain")), cfg["model"], row["metric"],
-                              split=split, epochs=row["epochs"]) or {"reason": "the paper reports no such number"}
+        ref = paper_reference(paper, cfg["task"], paper_method(label, cfg), bool(cfg.get("pretrain")), cfg["model"],
+                              row["metric"], split=split, epochs=row["epochs"]) \
+            or {"reason": "the paper reports no such number"}
         matched = "mean" in ref
         row.update(paper_table=ref.get("table", ""), paper_note=ref["reason"],
                    paper_mean=ref["mean"] if matched else math.nan,
