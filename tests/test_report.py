@@ -175,7 +175,8 @@ def test_representation_section_from_saved_models(tmp_path, data_dir):
     build_report(tree, tmp_path / "out2")
     rep = pd.read_csv(tmp_path / "out2" / "tables" / "representation.csv")
     jepa = rep[rep.method == "jepa"].iloc[0]
-    assert jepa["n_pairs"] == 3 and jepa["verdict"].startswith(("reproduced", "not reproduced", "inconclusive"))
+    # 3 fitting rows for the tiny model's hidden size: paired, but the map is underdetermined, so no verdict
+    assert jepa["n_pairs"] == 3 and jepa["verdict"] == "no verdict (map underdetermined)"
     claims = tmp_path / "claims.yaml"
     claims.write_text("claims:\n  - {id: x, title: X, claim: c, source: s, paper: p, paper_version: v, evidence: "
                       "main text, comparisons: [{results: results/r, task: synth, method: jepa, "

@@ -133,3 +133,22 @@ def test_representation_table_pairs_each_arm_with_regular_by_seed():
     alone = representation_table(_analyses({"jepa k=3": ("jepa", 3, lower)}))
     assert alone.iloc[0]["verdict"] == "no baseline"
     assert representation_table({"synth": {"models": {}}}).empty  # written before `seeds` existed
+
+
+def test_a_linear_map_fitted_on_fewer_rows_than_dimensions_gets_no_verdict():
+    """100 fitting rows for 576 hidden dimensions: the map interpolates, its held-out error says nothing about
+    linearity, so the arm gets no verdict and the reason names the examples it would take; 1000 rows do."""
+    from benchmark.analysis.representation import UNDERDETERMINED, representation_table
+
+    def analyses(n_fit):
+        out = _analyses({"regular": ("regular", None, {82: 0.9, 23: 0.8, 37: 0.85}),
+                         "jepa k=3": ("jepa", 3, {82: 0.3, 23: 0.35, 37: 0.2})})
+        for entries in out["synth"]["seeds"].values():
+            for e in entries.values():
+                e["linear_map"].update(n_fit=n_fit, dim=576)
+        return out
+
+    jepa = representation_table(analyses(100)).set_index("method").loc["jepa"]
+    assert jepa["verdict"] == UNDERDETERMINED and "fitted on 100 rows for 576" in jepa["verdict_reason"]
+    assert "at least 1156 test examples" in jepa["verdict_reason"]
+    assert representation_table(analyses(1000)).set_index("method").loc["jepa", "verdict"] == "reproduced"

@@ -50,7 +50,10 @@ def representation_table(analyses: dict[str, dict]):
             err, err_std, n = stats.mean_std(list(errors.values()))
             top, top_std, _ = stats.mean_std([e["mean_top"] for e in by_seed.values()])
             baseline = method == BASELINE
+            fits = [(e["linear_map"].get("n_fit"), e["linear_map"].get("dim")) for e in by_seed.values()]
             row = {"task": task, "model": model, "method": method, "lambda": lbd, "k": k, "n": n,
+                   "fit_rows": min(f for f, _ in fits if f is not None) if any(f is not None for f, _ in fits) else None,
+                   "dim": max(d for _, d in fits if d is not None) if any(d is not None for _, d in fits) else None,
                    "seeds": " ".join(str(s) for s in sorted(errors)), "error_mean": err, "error_std": err_std,
                    "mean_top": top, "mean_top_std": top_std, "baseline": baseline, **UNPAIRED}
             base = next((v for (m, meth, _, _), v in arms.items() if m == model and meth == BASELINE), None)
@@ -63,9 +66,27 @@ def representation_table(analyses: dict[str, dict]):
     if table.empty:
         return table
     # Table 14's residual is another quantity than ours: it gives a direction, not a size
-    return judge_direction_only(table, PAPER_DIRECTION, source="Table 14", unit="held-out relative error", digits=3,
-                                missing_reference="no regular model of the same task and model analysed on the same "
-                                                  "seeds")
+    table = judge_direction_only(table, PAPER_DIRECTION, source="Table 14", unit="held-out relative error", digits=3,
+                                 missing_reference="no regular model of the same task and model analysed on the same "
+                                                   "seeds")
+    for i, r in table.iterrows():
+        if not r["baseline"] and underdetermined(r["fit_rows"], r["dim"]):
+            table.loc[i, "verdict"] = UNDERDETERMINED
+            table.loc[i, "verdict_reason"] = (
+                f"the held-out linear map was fitted on {int(r['fit_rows'])} rows for {int(r['dim'])} hidden "
+                f"dimensions (plus a bias): it interpolates them, and its held-out error says nothing about "
+                f"linearity; analyse at least {2 * (int(r['dim']) + 2)} test examples (`jepa-bench represent "
+                f"--examples`, half of them fit the map)")
+    return table
+
+
+UNDERDETERMINED = "no verdict (map underdetermined)"
+
+
+def underdetermined(fit_rows, dim) -> bool:
+    """A least-squares map with bias from `dim` coordinates fitted on at most dim + 1 rows fits them exactly."""
+    ok = lambda v: v is not None and v == v  # noqa: E731  (NaN-safe)
+    return ok(fit_rows) and ok(dim) and fit_rows <= dim + 1
 
 
 def representation_section(table) -> list[str]:
