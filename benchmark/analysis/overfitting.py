@@ -94,9 +94,12 @@ def overfitting_table(runs: list[Run], split: str, paper=None):
             base_curve = _mean_curve(base, split) if base else []
             row.update(paired_values(base_drops, {s: v[3] for s, v in per_seed.items()}, alternative="greater"),
                        regular_overfits=bool(base_curve) and base_curve[-1][0] > drop_from_peak(base_curve)[1])
-        paper_delta, why = (math.nan, "Fig. 1 right's runs are full fine-tuning, these LoRA") if cfg.get("lora") \
-            else paper_drop_delta(paper, cfg["task"], row["metric"], split) if row["method"] == "jepa" \
-            else (math.nan, f"Fig. 1 right shows only regular and LLM-JEPA, not {row['method']}")
+        if cfg.get("lora"):
+            paper_delta, why = math.nan, "Fig. 1 right's runs are full fine-tuning, these LoRA"
+        elif row["method"] == "jepa":
+            paper_delta, why = paper_drop_delta(paper, cfg["task"], row["metric"], split)
+        else:
+            paper_delta, why = math.nan, f"Fig. 1 right shows only regular and LLM-JEPA, not {row['method']}"
         row.update(paper_delta=paper_delta, paper_note=why,
                    paper_table="" if math.isnan(paper_delta) else "Fig. 1 right (drop from the peak)")
         rows.append(row)

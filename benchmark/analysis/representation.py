@@ -52,8 +52,8 @@ def representation_table(analyses: dict[str, dict]):
             baseline = method == BASELINE
             fits = [(e["linear_map"].get("n_fit"), e["linear_map"].get("dim")) for e in by_seed.values()]
             row = {"task": task, "model": model, "method": method, "lambda": lbd, "k": k, "n": n,
-                   "fit_rows": min(f for f, _ in fits if f is not None) if any(f is not None for f, _ in fits) else None,
-                   "dim": max(d for _, d in fits if d is not None) if any(d is not None for _, d in fits) else None,
+                   "fit_rows": min((f for f, _ in fits if f is not None), default=None),
+                   "dim": max((d for _, d in fits if d is not None), default=None),
                    "seeds": " ".join(str(s) for s in sorted(errors)), "error_mean": err, "error_std": err_std,
                    "mean_top": top, "mean_top_std": top_std, "baseline": baseline, **UNPAIRED}
             base = next((v for (m, meth, _, _), v in arms.items() if m == model and meth == BASELINE), None)
