@@ -2,6 +2,7 @@
 stderr, exit code 2, nothing written, and checked before any model loads (loading is made to fail here, so
 a check that comes too late shows up as a failure, not as a slow pass)."""
 import json
+from pathlib import Path
 
 import pytest
 
@@ -89,6 +90,15 @@ def test_evaluate_refuses_meaningless_values(args, needle, data_dir, tmp_path, c
     one_line_exit_2(["evaluate", "--model", "tiny-random-llama", "--task", "synth", "--data-dir", str(data_dir),
                      "--out", str(tmp_path / "ev"), "--no-progress", *args], capsys, needle)
     assert not (tmp_path / "ev").exists()
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--ridge", "nan"], "--ridge must be"), (["--ridge", "-1"], "--ridge must be"),
+    (["--ridge", "loo"], '"cv" or a finite number'), (["--examples", "1"], "--examples must be >= 2"),
+])
+def test_represent_refuses_meaningless_values(args, needle, capsys, no_model):
+    one_line_exit_2(["represent", "results/ci-baseline", "--no-progress", *args], capsys, needle)
+    assert not (Path("results/ci-baseline") / "analysis" / "representation").exists()
 
 
 # ----------------------------------------------------------------------------- 3. library errors, checked up front

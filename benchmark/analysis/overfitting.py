@@ -18,7 +18,8 @@ from __future__ import annotations
 import math
 
 from benchmark.analysis.runs import Run, arm_heading, fmt_num, fmt_p, group_arms, is_baseline, uses_predictors
-from benchmark.analysis.tables import PAPER_SPLIT, UNPAIRED, holm_within_tasks, judge_rows, paired_values
+from benchmark.analysis.paper_cells import PAPER_SPLIT
+from benchmark.analysis.tables import UNPAIRED, holm_within_tasks, judge_rows, paired_values
 
 PAPER_SOURCE = "Fig. 1"
 

@@ -21,8 +21,9 @@ import json
 from pathlib import Path
 
 from benchmark.analysis import figures
+from benchmark.analysis.paper_cells import PAPER_EPOCHS, PAPER_MODEL
 from benchmark.analysis.runs import IGNORED_FIELDS, Run, arm_heading, load_runs, method_label, varying_fields
-from benchmark.analysis.tables import PAPER_EPOCHS, PAPER_MODEL, comparison_table, write_tables
+from benchmark.analysis.tables import comparison_table, write_tables
 
 PAPER_LR_GRID = (1e-5, 2e-5, 4e-5, 8e-5)  # paper §4: the best baseline lr of this grid is reused for JEPA
 
@@ -167,11 +168,14 @@ def representation_lines(analyses: dict[str, dict]) -> list[str]:
     for task, res in sorted(analyses.items()):
         lines += [f"### {task} ({res['n_examples']} test examples; {res['text_encoding']} vs Enc(Code))", "",
                   "| model | run | mean of top singular values of Enc(Text) − Enc(Code) | linear map Text→Code, "
-                  "held-out relative error |", "|---|---|---|---|"]
+                  f"held-out relative error (ridge {res.get('ridge', 0.0)}) | same, plain least squares |",
+                  "|---|---|---|---|---|"]
+        f3 = lambda v: "—" if v is None else f"{v:.3f}"  # noqa: E731
         for name, m in res["models"].items():
-            held = m["linear_map"]["heldout_relative"]
+            held = m["linear_map"]
             lines.append(f"| {name} | {res.get('runs', {}).get(name, res.get('base_model', ''))} | "
-                         f"{m['mean_top']:.3f} | {'—' if held is None else f'{held:.3f}'} |")
+                         f"{m['mean_top']:.3f} | {f3(held['heldout_relative'])} | "
+                         f"{f3(held.get('heldout_relative_lstsq'))} |")
         lines += ["", f"![singular values](figures/singular_values_{task}.png)", ""]
         if all("tsne" in m for m in res["models"].values()):
             lines += [f"![t-SNE](figures/tsne_{task}.png)", ""]

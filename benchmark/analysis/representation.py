@@ -8,7 +8,8 @@ more linear, Δ < 0), Holm-corrected within the task and model.
 
 Table 14 prints an in-sample residual (regular 3035.01 vs LLM-JEPA 4.04 / 4.47 for Llama-3.2-1B) in units of
 that model's hidden states and of its unstated number of examples; with fewer examples than hidden units an
-in-sample fit is exact for any model, so our measure is the held-out error relative to the targets' spread.
+in-sample fit is exact for any model, so our measure is the held-out error relative to the targets' spread,
+of a map whose ridge is chosen by cross-validation on its fitting rows (`represent --ridge`, default "cv").
 The two are not the same quantity: the paper gives the direction, not an effect size, and a negative verdict
 cannot say whether an effect of the paper's size was absent (as for the JEPA term, analysis/diagnostic.py).
 """
@@ -55,6 +56,7 @@ def representation_table(analyses: dict[str, dict]):
                    "fit_rows": min((f for f, _ in fits if f is not None), default=None),
                    "dim": max((d for _, d in fits if d is not None), default=None),
                    "seeds": " ".join(str(s) for s in sorted(errors)), "error_mean": err, "error_std": err_std,
+                   "ridge": " ".join(sorted({str(e["linear_map"].get("ridge", 0.0)) for e in by_seed.values()})),
                    "mean_top": top, "mean_top_std": top_std, "baseline": baseline, **UNPAIRED}
             base = next((v for (m, meth, _, _), v in arms.items() if m == model and meth == BASELINE), None)
             if base and not baseline:
@@ -101,6 +103,7 @@ def representation_section(table) -> list[str]:
     shown = pd.DataFrame({
         "task": table["task"], "method": table["method"],
         "k": table["k"].map(lambda v: "" if v is None or v != v else f"{int(v)}"), "seeds": table["seeds"],
+        "ridge": table["ridge"],
         "linear map, held-out relative error": [stats.format_mean_std(m, s, digits=3)
                                                 for m, s in zip(table["error_mean"], table["error_std"])],
         "mean top singular value": [stats.format_mean_std(m, s, digits=2)
@@ -111,6 +114,8 @@ def representation_section(table) -> list[str]:
              "Every seed that kept its model (`jepa-bench represent --all-seeds`), on the same test examples. "
              "Δ error = the arm's held-out relative error of the linear map Text→Code minus regular's, paired by "
              "seed, one-tailed (H1: the arm's map is more linear), Holm-corrected within the task and model. "
+             "Ridge \"cv\": the map's ridge is chosen by 5-fold cross-validation on the rows that fit it (0: plain "
+             "least squares, which with about two rows per hidden dimension fits noise). "
              "Table 14 prints an in-sample residual (regular 3035.01 vs LLM-JEPA 4.04, Llama-3.2-1B): a "
              "direction, not a size comparable with ours.", ""]
     for _, r in table[~table["baseline"]].iterrows():

@@ -10,6 +10,9 @@ def register(sub) -> None:
     r.add_argument("results", help="a results tree whose runs saved their models (save_model: true)")
     r.add_argument("--examples", type=int, default=200, help="first N test examples (default: 200)")
     r.add_argument("--tsne", action="store_true", help="also t-SNE points (needs scikit-learn)")
+    r.add_argument("--ridge", default="cv",
+                   help='ridge of the linear map Text -> Code: "cv" (default: chosen by 5-fold cross-validation on '
+                        'the rows that fit it) or a number >= 0 (0: plain least squares)')
     r.add_argument("--all-seeds", action="store_true",
                    help="analyse every seed that kept its model, not only the first (the report and the claims "
                         "ledger then pair each method with regular by seed)")
@@ -26,7 +29,25 @@ def run(ns) -> int:
 
     if ns.examples < 2:
         raise ConfigError(f"--examples must be >= 2, got {ns.examples}")
+    ridge = parse_ridge(ns.ridge)
     for path in represent(ns.results, n_examples=ns.examples, with_tsne=ns.tsne, all_seeds=ns.all_seeds,
-                          fresh=ns.fresh, progress=not ns.no_progress):
+                          fresh=ns.fresh, ridge=ridge, progress=not ns.no_progress):
         print(f"written {path}")
     return 0
+
+
+def parse_ridge(text: str) -> float | str:
+    """--ridge: "cv" or a finite number >= 0, else a ConfigError that says what is accepted."""
+    import math
+
+    from benchmark.training.config import ConfigError
+
+    if text.strip().lower() == "cv":
+        return "cv"
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise ConfigError(f'--ridge must be "cv" or a finite number >= 0, got {text!r}')
+    return value

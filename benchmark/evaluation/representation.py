@@ -11,7 +11,10 @@ rendered alone, the views being the ones `ViewBuilder` builds for training. Then
 * `linear_map_error`: a least-squares linear map Enc(Text) -> Enc(Code) (Table 14's first column,
   min_X ||Enc(Text) X - Enc(Code)||_2). With N <= D + 1 a linear map fits any data exactly, so the
   in-sample residual says nothing; the headline is the error on a held-out half (fit on even rows,
-  evaluate on odd rows), relative to the spread of the held-out targets.
+  evaluate on odd rows), relative to the spread of the held-out targets. By default the map's ridge is
+  chosen by 5-fold cross-validation on the fitting rows (`ridge="cv"`): with N only about 2 D, plain least
+  squares (`ridge=0`, also recorded as `heldout_relative_lstsq`) fits noise and its held-out error exceeds 1
+  for every model, so it cannot rank them.
 * `tsne`: 2-D t-SNE of Text and Code encodings together (Fig. 4), through scikit-learn when installed.
 
 Which Text encoding: Fig. 3 left and Table 14 name Enc(Text), so `predictors=0` (the Text view without
@@ -152,40 +155,85 @@ def _relative(residual: float, y: np.ndarray) -> float:
     return residual / spread
 
 
-def linear_map_error(text, code, *, ridge: float = 0.0, bias: bool = True) -> dict:
-    """Least-squares linear map W (with bias) from Enc(Text) to Enc(Code), and how well it fits.
+# relative ridges tried by cross-validation, in units of the mean eigenvalue of the centred fitting rows' X^T X
+# (so the grid does not depend on the scale of the hidden states); 0 is plain least squares
+RIDGE_GRID = (0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)
+CV_FOLDS = 5
+
+
+def _scale(x: np.ndarray) -> float:
+    """Mean eigenvalue of Xc^T Xc (Xc: x centred), the unit of RIDGE_GRID."""
+    return float(np.sum((x - x.mean(axis=0, keepdims=True)) ** 2) / max(x.shape[1], 1))
+
+
+def cv_ridge(x, y, *, grid=RIDGE_GRID, folds: int = CV_FOLDS) -> float:
+    """The absolute ridge of `_fit` (intercept unpenalised) with the least squared error over `folds`-fold
+    cross-validation on these rows only (row i in fold i mod folds), from `grid` x `_scale(x)`; ties go to the
+    first grid entry. Each fold is solved once by SVD of its centred rows, which equals `_fit` with bias."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    unit = _scale(x)
+    folds = max(2, min(int(folds), len(x)))
+    fold = np.arange(len(x)) % folds
+    errors = np.zeros(len(grid))
+    for f in range(folds):
+        tr, va = fold != f, fold == f
+        mx, my = x[tr].mean(axis=0), y[tr].mean(axis=0)
+        u, s, vt = np.linalg.svd(x[tr] - mx, full_matrices=False)
+        uty = u.T @ (y[tr] - my)
+        xv, yv = x[va] - mx, y[va] - my
+        cutoff = np.finfo(np.float64).eps * max(x[tr].shape) * (s[0] if len(s) else 0.0)  # lstsq's rcond
+        for j, c in enumerate(grid):
+            a = c * unit
+            d = np.where(s > cutoff, 1.0 / np.where(s > cutoff, s, 1.0), 0.0) if a <= 0 else s / (s ** 2 + a)
+            errors[j] += float(np.sum((xv @ (vt.T @ (d[:, None] * uty)) - yv) ** 2))
+    return float(grid[int(np.argmin(errors))] * unit)
+
+
+def linear_map_error(text, code, *, ridge: float | str = "cv", bias: bool = True) -> dict:
+    """Linear map W (with bias) from Enc(Text) to Enc(Code), and how well it fits.
+
+    ridge: "cv" (default) picks it by cross-validation on the fitting rows (`cv_ridge`); a number fixes it
+    (0: plain least squares, minimum-norm).
 
     Keys:
     * heldout_relative (the headline): W fitted on even rows, ||X_odd W - Y_odd||_F / ||Y_odd - mean(Y_odd)||_F;
       about 0 for an exactly linear relation, about 1 or more when X says nothing about Y;
+    * heldout_relative_lstsq: the same with plain least squares (ridge 0), for comparison;
     * heldout_mse: mean squared error per coordinate on the odd rows;
-    * relative, mse, residual: the same fitted on all rows and measured on them. With N <= D + 1 an exact fit
-      always exists, so these are then ~0 for any data and carry no information;
+    * relative, mse, residual: fitted on all rows (same ridge) and measured on them. With N <= D + 1 an exact
+      fit always exists, so these are then ~0 for any data and carry no information;
     * paper_residual: min_W ||X W - Y||_F over all rows without bias or ridge, the quantity Table 14 prints
       (its ||.||_2 is read as the Frobenius norm). It grows with N and the scale of the states, so compare it
       only across models on the same examples;
-    * n_fit, n_eval, dim, ridge, bias, exact_fit_possible (N <= D + bias).
+    * ridge ("cv" or the number given), ridge_used (the absolute ridge of both fits), n_fit, n_eval, dim, bias,
+      exact_fit_possible (N <= D + bias).
     """
     x, y = _pair(text, code, same_width=False)  # a map may change the width; analyse() never does
     n, dim = x.shape
-    out = {"n": n, "dim": dim, "ridge": float(ridge), "bias": bool(bias), "exact_fit_possible": n <= dim + int(bias)}
+    if not (ridge == "cv" or (isinstance(ridge, (int, float)) and math.isfinite(ridge) and ridge >= 0)):
+        raise ValueError(f'ridge must be "cv" or a finite number >= 0, got {ridge!r}')
+    fit, ev = slice(0, None, 2), slice(1, None, 2)
+    used = (cv_ridge(x[fit], y[fit]) if len(x[fit]) >= 2 else 0.0) if ridge == "cv" else float(ridge)
+    out = {"n": n, "dim": dim, "ridge": ridge if ridge == "cv" else float(ridge), "ridge_used": used,
+           "bias": bool(bias), "exact_fit_possible": n <= dim + int(bias)}
 
-    w = _fit(x, y, ridge, bias)
+    w = _fit(x, y, used, bias)
     r = _apply(w, x, bias) - y
     out["residual"] = float(np.linalg.norm(r))
     out["relative"] = _relative(out["residual"], y)
     out["mse"] = float(np.mean(r ** 2))
     out["paper_residual"] = float(np.linalg.norm(x @ np.linalg.lstsq(x, y, rcond=None)[0] - y))
 
-    fit, ev = slice(0, None, 2), slice(1, None, 2)
     out["n_fit"], out["n_eval"] = len(x[fit]), len(x[ev])
     if out["n_eval"] == 0:
-        out["heldout_relative"] = out["heldout_mse"] = None
+        out["heldout_relative"] = out["heldout_mse"] = out["heldout_relative_lstsq"] = None
         return out
-    w = _fit(x[fit], y[fit], ridge, bias)
+    w = _fit(x[fit], y[fit], used, bias)
     r = _apply(w, x[ev], bias) - y[ev]
     out["heldout_relative"] = _relative(float(np.linalg.norm(r)), y[ev])
     out["heldout_mse"] = float(np.mean(r ** 2))
+    plain = _apply(_fit(x[fit], y[fit], 0.0, bias), x[ev], bias) - y[ev]
+    out["heldout_relative_lstsq"] = _relative(float(np.linalg.norm(plain)), y[ev])
     return out
 
 
@@ -227,7 +275,7 @@ def _json_safe(v):
 
 
 def analyse(models: dict, examples, *, predictors: int = 0, top: int = 100, with_tsne: bool = False,
-            center: bool = False, normalize: bool = False, ridge: float = 0.0, batch_size: int = 16,
+            center: bool = False, normalize: bool = False, ridge: float | str = "cv", batch_size: int = 16,
             plain: bool = False, seed: int = 0, progress: bool = False) -> dict:
     """Run the analyses for each named (model, tokenizer) on the same examples; returns a JSON-safe dict
     (runs/represent.py writes it into the results tree; the report draws its figures from there).
@@ -244,7 +292,7 @@ def analyse(models: dict, examples, *, predictors: int = 0, top: int = 100, with
         "analysis": "representation", "n_examples": len(examples), "predictors": predictors,
         "text_encoding": "Enc(Text)" if predictors == 0 else f"Pred(Enc(Text)) with {predictors} [PRED] tokens",
         "encoding": ENCODING, "top": top, "center": center, "normalize": normalize, "plain": plain,
-        "linear_map_headline": "heldout_relative", "models": {},
+        "linear_map_headline": "heldout_relative", "ridge": ridge, "models": {},
     }
     for name, (model, tok) in models.items():
         text, code = encode_views(model, tok, examples, predictors=predictors, batch_size=batch_size,

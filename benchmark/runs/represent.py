@@ -53,7 +53,7 @@ def _seed_entry(run_id: str, cfg: dict, analysed: dict) -> dict:
 
 
 def represent(results: str | Path, *, n_examples: int, with_tsne: bool = False, all_seeds: bool = False,
-              fresh: bool = False, progress: bool = True, log=print) -> list[Path]:
+              fresh: bool = False, ridge: float | str = "cv", progress: bool = True, log=print) -> list[Path]:
     """Analyse every task of the tree; returns the JSON files written.
 
     The figures and the per-model table use the first seed of each method that kept its model (the paper
@@ -65,7 +65,7 @@ def represent(results: str | Path, *, n_examples: int, with_tsne: bool = False, 
     any more: kept weights are not committed, so a sweep spread over several machines analyses each batch of
     runs where it ran), and only models it does not cover are analysed. Entries of runs no longer in the tree
     are dropped. `fresh` analyses every saved model again and replaces it. An earlier analysis on another
-    number of examples (or without t-SNE when t-SNE is asked for) cannot be added to: it is replaced when every
+    number of examples or another ridge (or without t-SNE when t-SNE is asked for) cannot be added to: it is replaced when every
     model it covers is here, else refused before any model loads."""
     from benchmark.evaluation.representation import analyse
     from benchmark.training.models import load_for_evaluation
@@ -79,7 +79,7 @@ def represent(results: str | Path, *, n_examples: int, with_tsne: bool = False, 
                                "(or `train --save-model`) to analyse representations")
     in_tree = {store.read_summary(d)["run_id"] for d in store.run_dirs(results)}
     earlier = {task: None if fresh else _earlier(analysis_dir(results, task) / JSON_FILE, in_tree, runs,
-                                                 n_examples=n_examples, with_tsne=with_tsne, log=log)
+                                                 n_examples=n_examples, with_tsne=with_tsne, ridge=ridge, log=log)
                for task, runs in sorted(chosen.items())}  # every refusal before any model loads
 
     def load(cfg: dict, folder: Path):
@@ -111,7 +111,8 @@ def represent(results: str | Path, *, n_examples: int, with_tsne: bool = False, 
         models.update({label: load(cfg, folder) for label, (_, cfg, folder) in first.items()})
         log(f"{task}: {', '.join(models) or 'no new first model'} on {len(examples)} test examples"
             + (f" (adding to the earlier analysis of {', '.join(prev['runs'])})" if prev else ""))
-        result = analyse(models, examples, with_tsne=with_tsne, plain=plain, progress=progress) if models else {}
+        result = analyse(models, examples, with_tsne=with_tsne, plain=plain, ridge=ridge,
+                         progress=progress) if models else {}
         del models
         if prev is not None:
             result = {**prev, "models": {**prev["models"], **result.get("models", {})}}
@@ -119,7 +120,8 @@ def represent(results: str | Path, *, n_examples: int, with_tsne: bool = False, 
             seeds.setdefault(label, {})[str(cfg["seed"])] = _seed_entry(run_id, cfg, result["models"][label])
         for label, (run_id, cfg, folder) in later:
             log(f"{task}: {label} seed {cfg['seed']}")
-            one = analyse({label: load(cfg, folder)}, examples, plain=plain, progress=progress)  # one model in memory
+            one = analyse({label: load(cfg, folder)}, examples, plain=plain, ridge=ridge,
+                          progress=progress)  # one model in memory
             seeds.setdefault(label, {})[str(cfg["seed"])] = _seed_entry(run_id, cfg, one["models"][label])
         result.update(task=task, runs={**(prev or {}).get("runs", {}),
                                        **{label: run_id for label, (run_id, _, _) in first.items()}},
@@ -130,9 +132,9 @@ def represent(results: str | Path, *, n_examples: int, with_tsne: bool = False, 
     return written
 
 
-def _earlier(path: Path, in_tree: set[str], runs: dict, *, n_examples: int, with_tsne: bool, log) -> dict | None:
+def _earlier(path: Path, in_tree: set[str], runs: dict, *, n_examples: int, with_tsne: bool, ridge, log) -> dict | None:
     """The earlier analysis at `path` to add to, without the entries of runs no longer in the tree; None when
-    there is none, or when it must be replaced (another number of examples, or no t-SNE where it is asked for)
+    there is none, or when it must be replaced (another number of examples or ridge, or no t-SNE where asked for)
     and every model it covers is here. A StoreError when it cannot be added to and its models are gone."""
     if not path.is_file():
         return None
@@ -143,6 +145,8 @@ def _earlier(path: Path, in_tree: set[str], runs: dict, *, n_examples: int, with
             "seeds": {label: kept for label, entries in prev.get("seeds", {}).items()
                       if (kept := {s: e for s, e in entries.items() if e.get("run") in in_tree})}}
     differs = [] if prev.get("n_examples") == n_examples else [f"{prev.get('n_examples')} examples, not {n_examples}"]
+    if prev.get("ridge", 0.0) != ridge:  # analyses made before the ridge was recorded used plain least squares
+        differs.append(f"ridge {prev.get('ridge', 0.0)}, not {ridge}")
     if with_tsne and any("tsne" not in m for m in prev["models"].values()):
         differs.append("no t-SNE")
     if not differs:
@@ -154,7 +158,8 @@ def _earlier(path: Path, in_tree: set[str], runs: dict, *, n_examples: int, with
         raise store.StoreError(
             f"{path} was made with {' and '.join(differs)} and covers {len(gone)} run(s) whose models are no longer "
             f"here ({', '.join(gone[:4])}{', ...' if len(gone) > 4 else ''}): rerun with --examples "
-            f"{prev.get('n_examples')}{'' if with_tsne is False or 'no t-SNE' not in differs else ' without --tsne'} "
+            f"{prev.get('n_examples')} --ridge {prev.get('ridge', 0.0)}"
+            f"{'' if with_tsne is False or 'no t-SNE' not in differs else ' without --tsne'} "
             f"to add to it, or pass --fresh to replace it (their analysis is then lost)")
     log(f"{path}: made with {' and '.join(differs)}; every model it covers is here, so it is analysed again")
     return None
