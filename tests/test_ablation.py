@@ -84,3 +84,26 @@ def test_pretraining_runs_get_no_table_3_verdict(tmp_path):
     table = ablation_table(load_runs(root), "test", load_paper_numbers()).set_index("method")
     assert (table.loc[["jepa-l2", "jepa-mse", "jepa-front_pred"], "verdict"] == "no paper claim").all()
     assert "random initialisation" in table.loc["jepa-l2", "verdict_reason"]
+
+
+def test_the_sign_test_over_questions_runs_in_the_direction_of_the_rows_t_test(tmp_path):
+    """Table 3 prints ℓ2 far below cosine, so ℓ2's row tests "less": the sign test over questions is one-tailed
+    the same way (2 questions up, 4 down: binomtest(2, 6, alternative="less")), and the README shows it."""
+    from scipy import stats as sps
+
+    from benchmark.analysis.ablation import ablation_section
+    from tests.test_report import _with_predictions
+
+    root = tmp_path / "results"
+    _tree(root)
+    cosine = {0, 1, 2, 3, 4}
+    l2 = {0, 5, 6}  # in every seed: questions 5, 6 up; 1, 2, 3, 4 down
+    for seed in SEEDS:
+        _with_predictions(root / f"cosine{seed}", cosine)
+        _with_predictions(root / f"l2{seed}", l2)
+    table = ablation_table(load_runs(root), "test", load_paper_numbers())
+    row = table.set_index("method").loc["jepa-l2"]
+    assert (row["q_up"], row["q_down"]) == (2, 4)
+    assert row["p_questions"] == pytest.approx(sps.binomtest(2, 6, 0.5, alternative="less").pvalue, rel=1e-12)
+    assert row["p_questions"] < sps.binomtest(2, 6, 0.5, alternative="greater").pvalue
+    assert "| 2 / 4 (" in "\n".join(ablation_section(table))

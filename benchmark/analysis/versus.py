@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from benchmark.analysis.runs import IGNORED_FIELDS, Run
-from benchmark.analysis.tables import judge_rows, paired_detail
+from benchmark.analysis.tables import NO_QUESTIONS, judge_rows, paired_detail, questions_cell
 
 
 @dataclass(frozen=True)
@@ -69,14 +69,14 @@ def versus_table(runs: list[Run], split: str, paper, design: Design):
                    "lambda": first.cfg.get("lbd"), "k": first.cfg.get("predictors"), "metric": first.headline,
                    "n": n, "mean": mean, "std": std, "delta": math.nan, "p": math.nan, "n_pairs": 0,
                    "paper_mean": paper_mean, "paper_delta": paper_mean - paper_ref,
-                   "reference": name == design.reference}
+                   "reference": name == design.reference, **NO_QUESTIONS}
             if name != design.reference:
                 direction = "two-sided" if math.isnan(row["paper_delta"]) else \
                     "less" if row["paper_delta"] < 0 else "greater"
                 test = stats.paired_t_test(scores, ref_scores, alternative=direction)
                 detail = paired_detail(arms[name], ref_runs, split)
                 row.update(delta=test.mean_diff, p=test.p, n_pairs=test.n, sd_diff=detail["sd_diff"],
-                           row_var=detail["row_var"], n_rows=detail["n_rows"],
+                           row_var=detail["row_var"], n_rows=detail["n_rows"], **_questions(detail, direction),
                            no_claim="" if not math.isnan(row["paper_delta"]) else design.why_no_claim(first))
                 family.append(len(rows))
             rows.append(row)
@@ -96,6 +96,16 @@ def versus_table(runs: list[Run], split: str, paper, design: Design):
     return judge_rows(table, no_verdict)
 
 
+def _questions(detail: dict, direction: str) -> dict:
+    """The sign test over questions (tables.question_sign_test) in the direction of this row's t-test."""
+    from benchmark.analysis import stats
+
+    if math.isnan(detail["q_up"]):
+        return dict(NO_QUESTIONS)
+    up, down = int(detail["q_up"]), int(detail["q_down"])
+    return {"q_up": up, "q_down": down, "p_questions": stats.sign_test(up, down, direction).p}
+
+
 def versus_markdown(table, reference_label: str) -> str:
     """The table as the README shows it."""
     import pandas as pd
@@ -108,8 +118,13 @@ def versus_markdown(table, reference_label: str) -> str:
         "n": table["n"], "ours (%)": [stats.format_mean_std(m, s) for m, s in zip(table["mean"], table["std"])],
         f"Δ vs {reference_label}": table["delta"].map(fmt_num), "p (paired)": table["p"].map(fmt_p),
         "p (Holm)": table.get("p_holm", table["p"]).map(fmt_p), "MDE": table["mde"].map(fmt_num),
+        "questions + / − (p)": [questions_cell(u, d, p) if not ref else "" for u, d, p, ref in
+                                zip(table["q_up"], table["q_down"], table["p_questions"], table["reference"])],
         "paper (%)": table["paper_mean"].map(fmt_num),
         f"paper Δ vs {reference_label}": [fmt_num(d) if not ref else ""
                                           for d, ref in zip(table["paper_delta"], table["reference"])],
         "verdict": table["verdict"]})
-    return shown.to_markdown(index=False)
+    return shown.to_markdown(index=False) + (
+        f"\n\nQuestions + / −: the test questions the arm answers correctly in more / fewer paired seeds than "
+        f"{reference_label}, with the exact sign test over them in the direction of the row's t-test (its unit is "
+        f"the question, not the seed; it informs, no verdict reads it).")
