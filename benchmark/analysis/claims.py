@@ -250,6 +250,7 @@ def _ours(j: Judged) -> str:
     digits, unit = {"diagnostic": (4, ""), "linear_map": (3, "")}.get(comp.measure, (2, " points"))
     what = "Δ" if comp.measure == "score" else f"Δ {MEASURES[comp.measure]}"
     arm = r["variant"] if comp.versus == "ld0" else r["method"]
+    arm += f" k={comp.predictors}" if comp.predictors is not None and comp.versus != "ld0" else ""  # picked: name it
     task = f"{r['task']} ({r['model']})" if comp.model else r["task"]  # the comparison picked a model: name it
     return (f"{arm} on {task}: {what} vs {REFERENCES[comp.versus]} {fmt_num(r['delta'], digits)}{unit} over "
             f"{int(r['n_pairs'])} seeds (p {fmt_p(r['p'])}, Holm {fmt_p(r.get('p_holm', math.nan))}), "
