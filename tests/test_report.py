@@ -448,6 +448,8 @@ def test_represent_adds_to_an_earlier_analysis_whose_models_are_gone(tmp_path, d
     before = json_file.read_bytes()
     with pytest.raises(StoreError, match=r"6 examples, not 8.*--examples 6.*--fresh"):
         rep.represent(tree, n_examples=8, all_seeds=True, progress=False)
+    with pytest.raises(StoreError, match=r"ridge cv, not 0.0.*--examples 6 --ridge cv.*--fresh"):  # so is another ridge
+        rep.represent(tree, n_examples=6, all_seeds=True, ridge=0.0, progress=False)
     assert json_file.read_bytes() == before
     monkeypatch.undo()
 

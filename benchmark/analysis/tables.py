@@ -17,9 +17,11 @@ from benchmark.analysis.paper_cells import only_the_papers_setting, paper_method
 from benchmark.analysis.runs import ReportError, Run, fmt_num, fmt_p, group_arms, is_baseline, uses_predictors
 
 
-def paired_detail(treated: list[Run], control: list[Run], split: str, metric: str | None = None) -> dict:
+def paired_detail(treated: list[Run], control: list[Run], split: str, metric: str | None = None,
+                  alternative: str = "greater") -> dict:
     """The paired test of `treated` against `control` over common seeds, with what power needs: the
-    spread of the differences and the share of it that comes from sampling the test rows."""
+    spread of the differences and the share of it that comes from sampling the test rows; the seed t-test and
+    the sign test over questions are both run in `alternative`'s direction."""
     import statistics
 
     from benchmark.analysis import stats
@@ -27,7 +29,7 @@ def paired_detail(treated: list[Run], control: list[Run], split: str, metric: st
     t = {r.cfg["seed"]: r for r in treated if r.score(split, metric) is not None}
     c = {r.cfg["seed"]: r for r in control if r.score(split, metric) is not None}
     test = stats.paired_t_test({s: r.score(split, metric) for s, r in t.items()},
-                               {s: r.score(split, metric) for s, r in c.items()}, alternative="greater")
+                               {s: r.score(split, metric) for s, r in c.items()}, alternative=alternative)
     seeds = sorted(set(t) & set(c))
     diffs = [t[s].score(split, metric) - c[s].score(split, metric) for s in seeds]
     sd = statistics.stdev(diffs) if len(diffs) > 1 else math.nan
@@ -41,7 +43,7 @@ def paired_detail(treated: list[Run], control: list[Run], split: str, metric: st
         row_vars.append(statistics.variance([100.0 * d for d in here]))
         n_rows = len(a)
         per_question = here if per_question is None else [q + d for q, d in zip(per_question, here)]
-    questions = question_sign_test(per_question)
+    questions = question_sign_test(per_question, alternative)
     return {"delta": test.mean_diff, "p": test.p, "n_pairs": test.n, "sd_diff": sd,
             "row_var": statistics.fmean(row_vars) if row_vars else math.nan, "n_rows": n_rows, **questions}
 

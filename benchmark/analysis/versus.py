@@ -56,7 +56,6 @@ def versus_table(runs: list[Run], split: str, paper, design: Design):
         if design.reference not in arms or len(arms) < 2:
             continue
         ref_runs = arms[design.reference]
-        ref_scores = {r.cfg["seed"]: r.score(split) for r in ref_runs}
         paper_ref = design.paper_mean(paper, ref_runs[0], design.reference)
         family = []
         for name in _ordered(arms, design):
@@ -73,10 +72,8 @@ def versus_table(runs: list[Run], split: str, paper, design: Design):
             if name != design.reference:
                 direction = "two-sided" if math.isnan(row["paper_delta"]) else \
                     "less" if row["paper_delta"] < 0 else "greater"
-                test = stats.paired_t_test(scores, ref_scores, alternative=direction)
-                detail = paired_detail(arms[name], ref_runs, split)
-                row.update(delta=test.mean_diff, p=test.p, n_pairs=test.n, sd_diff=detail["sd_diff"],
-                           row_var=detail["row_var"], n_rows=detail["n_rows"], **_questions(detail, direction),
+                detail = paired_detail(arms[name], ref_runs, split, alternative=direction)
+                row.update(**detail,
                            no_claim="" if not math.isnan(row["paper_delta"]) else design.why_no_claim(first))
                 family.append(len(rows))
             rows.append(row)
@@ -94,16 +91,6 @@ def versus_table(runs: list[Run], split: str, paper, design: Design):
         return None
 
     return judge_rows(table, no_verdict)
-
-
-def _questions(detail: dict, direction: str) -> dict:
-    """The sign test over questions (tables.question_sign_test) in the direction of this row's t-test."""
-    from benchmark.analysis import stats
-
-    if math.isnan(detail["q_up"]):
-        return dict(NO_QUESTIONS)
-    up, down = int(detail["q_up"]), int(detail["q_down"])
-    return {"q_up": up, "q_down": down, "p_questions": stats.sign_test(up, down, direction).p}
 
 
 def versus_markdown(table, reference_label: str) -> str:

@@ -37,17 +37,14 @@ def run(ns) -> int:
 
 
 def parse_ridge(text: str) -> float | str:
-    """--ridge: "cv" or a finite number >= 0, else a ConfigError that says what is accepted."""
-    import math
-
+    """--ridge: "cv" or a number, checked by the rule `linear_map_error` applies, else a ConfigError."""
+    from benchmark.evaluation.representation import check_ridge
     from benchmark.training.config import ConfigError
 
-    if text.strip().lower() == "cv":
-        return "cv"
+    value = text.strip().lower()
     try:
-        value = float(text)
+        value = value if value == "cv" else float(value)
+        check_ridge(value)
     except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 0:
-        raise ConfigError(f'--ridge must be "cv" or a finite number >= 0, got {text!r}')
+        raise ConfigError(f'--ridge must be "cv" or a finite number >= 0, got {text!r}') from None
     return value

@@ -189,6 +189,12 @@ def cv_ridge(x, y, *, grid=RIDGE_GRID, folds: int = CV_FOLDS) -> float:
     return float(grid[int(np.argmin(errors))] * unit)
 
 
+def check_ridge(ridge) -> None:
+    """A ridge is "cv" or a finite number >= 0; a ValueError that says so otherwise."""
+    if not (ridge == "cv" or (isinstance(ridge, (int, float)) and math.isfinite(ridge) and ridge >= 0)):
+        raise ValueError(f'ridge must be "cv" or a finite number >= 0, got {ridge!r}')
+
+
 def linear_map_error(text, code, *, ridge: float | str = "cv", bias: bool = True) -> dict:
     """Linear map W (with bias) from Enc(Text) to Enc(Code), and how well it fits.
 
@@ -210,8 +216,7 @@ def linear_map_error(text, code, *, ridge: float | str = "cv", bias: bool = True
     """
     x, y = _pair(text, code, same_width=False)  # a map may change the width; analyse() never does
     n, dim = x.shape
-    if not (ridge == "cv" or (isinstance(ridge, (int, float)) and math.isfinite(ridge) and ridge >= 0)):
-        raise ValueError(f'ridge must be "cv" or a finite number >= 0, got {ridge!r}')
+    check_ridge(ridge)
     fit, ev = slice(0, None, 2), slice(1, None, 2)
     used = (cv_ridge(x[fit], y[fit]) if len(x[fit]) >= 2 else 0.0) if ridge == "cv" else float(ridge)
     out = {"n": n, "dim": dim, "ridge": ridge if ridge == "cv" else float(ridge), "ridge_used": used,
@@ -232,8 +237,11 @@ def linear_map_error(text, code, *, ridge: float | str = "cv", bias: bool = True
     r = _apply(w, x[ev], bias) - y[ev]
     out["heldout_relative"] = _relative(float(np.linalg.norm(r)), y[ev])
     out["heldout_mse"] = float(np.mean(r ** 2))
-    plain = _apply(_fit(x[fit], y[fit], 0.0, bias), x[ev], bias) - y[ev]
-    out["heldout_relative_lstsq"] = _relative(float(np.linalg.norm(plain)), y[ev])
+    if used == 0:
+        out["heldout_relative_lstsq"] = out["heldout_relative"]
+    else:
+        plain = _apply(_fit(x[fit], y[fit], 0.0, bias), x[ev], bias) - y[ev]
+        out["heldout_relative_lstsq"] = _relative(float(np.linalg.norm(plain)), y[ev])
     return out
 
 

@@ -65,8 +65,8 @@ def represent(results: str | Path, *, n_examples: int, with_tsne: bool = False, 
     any more: kept weights are not committed, so a sweep spread over several machines analyses each batch of
     runs where it ran), and only models it does not cover are analysed. Entries of runs no longer in the tree
     are dropped. `fresh` analyses every saved model again and replaces it. An earlier analysis on another
-    number of examples or another ridge (or without t-SNE when t-SNE is asked for) cannot be added to: it is replaced when every
-    model it covers is here, else refused before any model loads."""
+    number of examples or another ridge (or without t-SNE when t-SNE is asked for) cannot be added to: it is
+    replaced when every model it covers is here, else refused before any model loads."""
     from benchmark.evaluation.representation import analyse
     from benchmark.training.models import load_for_evaluation
     from tasks import get_task, load_split
@@ -144,9 +144,10 @@ def _earlier(path: Path, in_tree: set[str], runs: dict, *, n_examples: int, with
             "models": {label: m for label, m in prev.get("models", {}).items() if label == "base" or label in kept_runs},
             "seeds": {label: kept for label, entries in prev.get("seeds", {}).items()
                       if (kept := {s: e for s, e in entries.items() if e.get("run") in in_tree})}}
+    prev_ridge = prev.get("ridge", 0.0)  # analyses made before the ridge was recorded used plain least squares
     differs = [] if prev.get("n_examples") == n_examples else [f"{prev.get('n_examples')} examples, not {n_examples}"]
-    if prev.get("ridge", 0.0) != ridge:  # analyses made before the ridge was recorded used plain least squares
-        differs.append(f"ridge {prev.get('ridge', 0.0)}, not {ridge}")
+    if prev_ridge != ridge:
+        differs.append(f"ridge {prev_ridge}, not {ridge}")
     if with_tsne and any("tsne" not in m for m in prev["models"].values()):
         differs.append("no t-SNE")
     if not differs:
@@ -158,7 +159,7 @@ def _earlier(path: Path, in_tree: set[str], runs: dict, *, n_examples: int, with
         raise store.StoreError(
             f"{path} was made with {' and '.join(differs)} and covers {len(gone)} run(s) whose models are no longer "
             f"here ({', '.join(gone[:4])}{', ...' if len(gone) > 4 else ''}): rerun with --examples "
-            f"{prev.get('n_examples')} --ridge {prev.get('ridge', 0.0)}"
+            f"{prev.get('n_examples')} --ridge {prev_ridge}"
             f"{'' if with_tsne is False or 'no t-SNE' not in differs else ' without --tsne'} "
             f"to add to it, or pass --fresh to replace it (their analysis is then lost)")
     log(f"{path}: made with {' and '.join(differs)}; every model it covers is here, so it is analysed again")
