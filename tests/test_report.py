@@ -243,6 +243,13 @@ def test_a_paper_number_is_compared_only_when_it_measures_the_same(tmp_path):
     six = comparison_table(load_runs(root), "test", paper)
     row = six[six.method == "jepa"].iloc[0]
     assert row["paper_table"] != "Table 3" and row["paper_table"] in ("", "Fig. 1 (epoch 6)")
+    for d in store.run_dirs(root):  # a FLOP budget stopped the runs after 2.3 of their 6 epochs: no epoch-6 cell
+        s = store.read_summary(d)
+        s.update(stopped_by_budget=True, epochs_run=2.312)
+        store.write_json_atomic(d / "summary.json", s)
+    cut = comparison_table(load_runs(root), "test", paper)
+    row = cut[cut.method == "jepa"].iloc[0]
+    assert row["paper_table"] == "" and "these 2.312" in row["paper_note"] and row["verdict"] == "no paper claim"
     for d in store.run_dirs(root):  # and as a validation split: the paper has no number for it
         s = store.read_summary(d)
         for e in s["evaluations"]:
