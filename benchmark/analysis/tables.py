@@ -91,14 +91,6 @@ def power_columns(detail: dict, paper_delta: float) -> dict:
             "powered": st.powered, "power": st.text}
 
 
-def epochs_trained(run: Run) -> float:
-    """The epochs a run trained: its config's, or where a FLOP budget stopped it first, the epochs it reached
-    (an LD 0 arm stopped after 2.3 of 6 epochs faces no six-epoch paper cell; Table 6 judges it instead)."""
-    if run.summary.get("stopped_by_budget") and run.summary.get("epochs_run") is not None:
-        return float(run.summary["epochs_run"])
-    return float(run.cfg.get("epochs", 0))
-
-
 def comparison_table(runs: list[Run], split: str, paper=None):
     """One row per arm: ours (mean ± std over seeds) beside the paper's, with paired tests vs regular."""
     import pandas as pd
@@ -116,7 +108,7 @@ def comparison_table(runs: list[Run], split: str, paper=None):
         row = {"task": cfg["task"], "model": cfg["model"], "method": label,
                "lambda": cfg.get("lbd") if not is_baseline(cfg) else None,
                "k": cfg.get("predictors") if uses_predictors(cfg) else None,
-               "metric": rs[0].headline, "split": split, "epochs": epochs_trained(rs[0]), "n": n,
+               "metric": rs[0].headline, "split": split, "epochs": rs[0].epochs_trained, "n": n,
                "mean": mean, "std": std, **UNPAIRED, "seeds": ",".join(str(s) for s in sorted(scores)),
                "baseline": is_baseline(cfg), "regular_mean": math.nan}
         if not is_baseline(cfg) and base:
