@@ -60,3 +60,33 @@ def test_report_section_only_for_runs_under_a_flop_budget(tmp_path):
     plain = _tree(tmp_path / "plain", budget=None)
     assert loss_dropout_table(load_runs(plain), "test").empty
     assert "Loss dropout at equal" not in build_report(plain, tmp_path / "plain-report").read_text()
+
+
+def test_the_protocol_differences_say_where_a_budget_stopped_the_runs(tmp_path):
+    """A run the budget ended after 2.3 of its 6 epochs did not train six epochs: the report says how far it got."""
+    root = _tree(tmp_path / "r")
+    for d in root.iterdir():
+        s = json.loads((d / "summary.json").read_text())
+        s["config"]["epochs"] = 6
+        s.update(stopped_by_budget=True, epochs_run=2.312 if s["config"]["jepa_ratio"] == 1.0 else 4.375)
+        (d / "summary.json").write_text(json.dumps(s))
+    readme = build_report(root, tmp_path / "report").read_text()
+    differences = readme.split("## Differences from the paper's protocol")[1]
+    assert "6 epoch(s) instead of 4" not in differences
+    assert "## Overfitting" not in readme  # a drop over 2.3 budgeted epochs is not Fig. 1's over six
+    assert "9 run(s) stopped by a training-FLOP budget of 6.84e+13 after 2.31–4.38 epochs (configured: 6;" \
+        in differences
+
+
+def test_fig5_curve_is_the_mean_over_seeds_of_each_evaluation_point(tmp_path):
+    from benchmark.analysis.figures import flops_curve
+
+    runs = [r for r in load_runs(_tree(tmp_path / "r")) if r.cfg["jepa_ratio"] == 0.5]
+    for r, flops in zip(runs, (1.0e13, 1.2e13, 1.1e13)):  # loss dropout: each seed's FLOPs differ a little
+        for i, e in enumerate(r.summary["evaluations"]):
+            e["flops"] = flops * (i + 1)
+    curve = flops_curve(runs, "test")
+    assert [n for _, _, n in curve] == [3, 3]
+    assert curve[1][0] == pytest.approx(2 * 1.1e13)
+    assert curve[1][1] == pytest.approx(100 * sum(ARMS[(0.5, 1.0)]) / 3)
+    assert curve[0][1] == pytest.approx(100 * sum(ARMS[(0.5, 1.0)]) / 6)  # fake_run's first epoch: half the last

@@ -87,14 +87,34 @@ def plot_losses(runs: list[Run], task: str, out: Path) -> list[Path]:
     return _save(fig, out, f"losses_{task}")
 
 
+def flops_curve(rs: list[Run], split: str) -> list[tuple[float, float, int]]:
+    """An arm's mean curve for Fig. 5: (mean FLOPs, mean accuracy %, seeds) per evaluation point, where a point
+    is the k-th evaluation of each run (epoch ends, then a FLOP budget's stop; seeds reach them at nearly the
+    same FLOPs, as loss dropout draws its skipped steps per seed)."""
+    import numpy as np
+
+    per_run = [[(e["flops"], 100 * e["metrics"][r.headline]["accuracy"]) for e in r.summary["evaluations"]
+                if e["split"] == split and e.get("flops")] for r in rs]
+    depth = max((len(p) for p in per_run), default=0)
+    curve = []
+    for i in range(depth):
+        pts = [p[i] for p in per_run if len(p) > i]
+        curve.append((float(np.mean([f for f, _ in pts])), float(np.mean([a for _, a in pts])), len(pts)))
+    return curve
+
+
 def plot_accuracy_vs_flops(runs: list[Run], task: str, split: str, out: Path) -> list[Path]:
-    """The paper's Fig. 5: accuracy against analytic training FLOPs (each point an evaluation)."""
+    """The paper's Fig. 5: accuracy against analytic training FLOPs, each arm's mean over seeds as a line and
+    every evaluation as a faint point."""
     fig, (ax,) = _figure()
     for label, rs in _arms_by_method(runs, task).items():
         pts = sorted((e["flops"], 100 * e["metrics"][r.headline]["accuracy"]) for r in rs
                      for e in r.summary["evaluations"] if e["split"] == split and e.get("flops"))
         if pts:
-            ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=14, label=label, alpha=0.8)
+            curve = flops_curve(rs, split)
+            line, = ax.plot([c[0] for c in curve], [c[1] for c in curve], marker="o", ms=4,
+                            label=f"{label} (n={len(rs)})")
+            ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=10, alpha=0.3, color=line.get_color())
     ax.set(xscale="log", xlabel="training FLOPs (6·N·T)", ylabel=f"accuracy on {split} (%)",
            title=f"{task}: accuracy vs training FLOPs")
     ax.grid(alpha=0.3)

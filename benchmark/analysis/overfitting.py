@@ -65,11 +65,13 @@ def paper_drop_delta(paper, task: str, metric: str, split: str) -> tuple[float, 
 def overfitting_table(runs: list[Run], split: str, paper=None):
     """One row per arm with at least two evaluated epochs: its peak, final score and drop (mean ± std over
     seeds), and for each non-regular arm the paired test of the drop against regular's; empty when no run
-    was evaluated after more than one epoch."""
+    that trained all its epochs was evaluated after more than one of them."""
     import pandas as pd
 
     from benchmark.analysis import stats
 
+    # a run a FLOP budget stopped did not train its epochs: its drop is not Fig. 1's (six whole epochs)
+    runs = [r for r in runs if not r.summary.get("stopped_by_budget")]
     rows = []
     for rs, base in group_arms(runs):
         rs = [r for r in rs if len(curve(r, split)) >= 2]

@@ -43,9 +43,19 @@ def _deviations(runs: list[Run]) -> list[str]:
     for (kind, n), tasks in sorted(subsets.items()):
         scope = f" ({', '.join(sorted(tasks))})" if len(subsets) > 1 else ""
         notes.append(f"Training on {which[kind].format(n=n)} rows of the train split{scope}, not all of it.")
-    epochs = sorted({float(c["epochs"]) for c in cfgs})
-    if epochs != [PAPER_EPOCHS]:
+    full = [r for r in runs if r.epochs_trained == float(r.cfg["epochs"])]
+    epochs = sorted({float(r.cfg["epochs"]) for r in full})
+    if full and epochs != [PAPER_EPOCHS]:
         notes.append(f"{', '.join(f'{e:g}' for e in epochs)} epoch(s) instead of 4.")
+    stopped = [r for r in runs if r not in full]  # a FLOP budget ended these first: say how far they got
+    if stopped:
+        reached = sorted(r.epochs_trained for r in stopped)
+        budgets = sorted({float(r.cfg["flop_budget"]) for r in stopped if r.cfg.get("flop_budget")})
+        configured = sorted({float(r.cfg["epochs"]) for r in stopped})
+        notes.append(f"{len(stopped)} run(s) stopped by a training-FLOP budget of "
+                     f"{', '.join(f'{b:.3g}' for b in budgets)} after {reached[0]:.3g}–{reached[-1]:.3g} epochs "
+                     f"(configured: {', '.join(f'{e:g}' for e in configured)}; paper §5.2 stops at equal PFLOPs too, "
+                     "at its own, larger budgets).")
     off_grid = sorted({float(c["lr"]) for c in cfgs} - set(PAPER_LR_GRID))
     if off_grid:
         notes.append(f"Learning rate {', '.join(f'{x:g}' for x in off_grid)}, outside the paper's grid "
