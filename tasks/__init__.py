@@ -93,7 +93,11 @@ def load_split(task: Task, split: str, data_dir=None, limit: int | None = None,
                                f"{', '.join(splits(task, val_fraction))}")
     path = resolve_data_dir(data_dir) / task.files["train" if split == "val" else split]
     if not path.is_file():
-        raise DataError(f"data file {path} not found: fetch it with `jepa-bench data fetch --tasks {task.name}`, or "
+        folder = path.parent
+        what = (f"the data directory {folder} is a file, not a folder" if folder.is_file() else
+                f"the data directory {folder} does not exist" if not folder.exists() else
+                f"data file {path} not found")
+        raise DataError(f"{what}: fetch it with `jepa-bench data fetch --tasks {task.name}`, or "
                         f"point --data-dir (or ${DATA_DIR_ENV}) at the folder holding the upstream JSONL files")
     if split in ("train", "val") and val_fraction > 0:
         rows = read_jsonl(path)

@@ -83,6 +83,8 @@ def read_jsonl(path: str | os.PathLike, limit: int | None = None) -> list[Exampl
             except UnicodeDecodeError as e:
                 raise DataError(f"{path}:{lineno}: not UTF-8 text (byte {e.start} of the line); the upstream files "
                                 "are UTF-8: fetch them again with `jepa-bench data fetch`") from None
+            if lineno == 1:
+                line = line.removeprefix("\ufeff")  # a byte-order mark, as some editors save UTF-8: not data
             if not line.strip():
                 continue
             examples.append(parse_line(line, f"{path}:{lineno}"))

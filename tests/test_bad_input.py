@@ -247,3 +247,86 @@ def test_a_sweep_spec_with_a_head_subset_of_one_answer_fails_before_anything_run
     one_line_exit_2(["sweep", "run", str(spec), "--results", str(tmp_path / "res"), "--no-progress"], capsys,
                     "train_subset: random")
     assert nothing_under(tmp_path / "res")
+
+
+# ----------------------------------------------------------------------------- 9. values past any sensible range
+@pytest.mark.parametrize("args, needle", [
+    (["--objective", "jepa", "--lbd", "1e30"], "lbd must be <= 100000, got 1e+30"),
+    (["--gamma", "1e9"], "gamma must be <= 100000"),
+    (["--lr", "-1e-5"], "lr must be > 0, got -1e-05"),  # argparse alone would read -1e-5 as an option
+    (["--lbd", "-2.5e-1"], "lbd must be >= 0, got -0.25"),
+    (["--gamma", "-inf"], "gamma must be a finite number"),
+    (["--seed", str(2 ** 40)], "seed must be <= 4294967295, got 1099511627776"),
+    (["--lora", "--lora-rank", "64"], "lora_rank must be <= the hidden size of tiny-random-llama (32), got 64"),
+])
+def test_numbers_past_any_sensible_range_are_refused(args, needle, data_dir, tmp_path, capsys, no_model):
+    one_line_exit_2(TRAIN + ["--data-dir", str(data_dir), "--out", str(tmp_path / "run"), *args], capsys, needle)
+    assert not (tmp_path / "run").exists() and not (tmp_path / "run.partial").exists()
+
+
+def test_a_lora_rank_up_to_the_hidden_size_is_accepted():
+    from benchmark.training.config import TrainConfig
+    from benchmark.training.models import RANDOM_PRESETS, hidden_size
+
+    TrainConfig(model="tiny-random-llama", lora=True, lora_rank=32).validate()
+    TrainConfig(model="smollm2-135m-instruct", lora=True, lora_rank=576).validate()
+    assert hidden_size("medium-random-llama") == RANDOM_PRESETS["medium-random-llama"]["hidden_size"]
+    assert hidden_size("org/some-hub-model") is None  # unknown without the hub: not checked, not refused
+
+
+def test_a_local_model_folders_width_comes_from_its_config(tmp_path, capsys, data_dir, no_model):
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps({"hidden_size": 8, "model_type": "llama"}))
+    argv = TRAIN[:2] + [str(folder)] + TRAIN[3:]  # TRAIN with the model replaced
+    one_line_exit_2(argv + ["--data-dir", str(data_dir), "--lora", "--lora-rank", "9", "--out", str(tmp_path / "run")],
+                    capsys, "hidden size of", "(8), got 9")
+
+
+# ----------------------------------------------------------------------------- 10. paths that point at the wrong thing
+def test_model_and_data_paths_that_are_not_what_they_should_be(data_dir, tmp_path, capsys, no_model):
+    argv = ["train", "--task", "synth", "--no-progress", "--out", str(tmp_path / "run")]
+    one_line_exit_2(argv + ["--model", str(tmp_path / "no-such-model"), "--data-dir", str(data_dir)], capsys,
+                    "model folder", "does not exist")
+    one_line_exit_2(argv + ["--model", "./no-such-model", "--data-dir", str(data_dir)], capsys, "does not exist")
+    one_line_exit_2(argv + ["--model", str(data_dir), "--data-dir", str(data_dir)], capsys, "holds no config.json")
+    one_line_exit_2(argv + ["--model", "tiny-random-llama", "--data-dir", str(data_dir / "synth_train.jsonl")], capsys,
+                    "is a file, not a folder")
+    one_line_exit_2(argv + ["--model", "tiny-random-llama", "--data-dir", str(tmp_path / "nowhere")], capsys,
+                    f"the data directory {tmp_path / 'nowhere'} does not exist", "--data-dir")
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_byte_order_mark_is_not_data(data_dir):
+    from tasks.jsonl import read_jsonl
+
+    path = data_dir / "synth_train.jsonl"
+    plain = read_jsonl(path)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert read_jsonl(path) == plain
+
+
+# ----------------------------------------------------------------------------- 11. sweep specs shaped wrong
+@pytest.mark.parametrize("text, needle", [
+    ("name: s\nfixed: [1]\n", "fixed must be a mapping"),
+    ("name: s\ngrid: [seed, 1]\n", "grid must be a mapping"),
+    ("name: s\neval: 3\n", "eval must be a mapping"),
+    ("name: s\nfixed: {task: synth, model: tiny-random-llama}\ngrid:\n  lbd: [1]\n  lbd: [2]\n",
+     "key 'lbd' given twice in one mapping (line 5)"),
+])
+def test_a_sweep_spec_of_the_wrong_shape_is_named(text, needle, tmp_path, capsys):
+    spec = tmp_path / "s.yaml"
+    spec.write_text(text)
+    one_line_exit_2(["sweep", "plan", str(spec)], capsys, needle, str(spec))
+
+
+def test_a_claims_file_with_a_key_twice_is_named(tmp_path):
+    from benchmark.analysis.claims import load_claims
+    from benchmark.training.options import ConfigError
+
+    path = tmp_path / "claims.yaml"
+    path.write_text("claims:\n  - id: a\n    id: b\n")
+    with pytest.raises(ConfigError, match="key 'id' given twice"):
+        load_claims(path)
+    with pytest.raises(ConfigError, match="cannot read the claims file"):
+        load_claims(tmp_path / "none.yaml")

@@ -105,7 +105,16 @@ def load_claims(path: str | Path = CLAIMS_FILE) -> list[Claim]:
     from benchmark.training.options import ConfigError
     from tasks.base import did_you_mean
 
-    d = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    from benchmark.data.shipped import load_yaml
+
+    try:
+        d = load_yaml(Path(path).read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ConfigError(f"cannot read the claims file {path}: {e.strerror or e}") from None
+    except (UnicodeDecodeError, yaml.YAMLError) as e:
+        raise ConfigError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from None
+    if not isinstance(d, dict) or not isinstance(d.get("claims", []), list):
+        raise ConfigError(f"{path}: the claims file is a YAML mapping whose `claims` is a list")
     claims = []
     for i, c in enumerate(d.get("claims", [])):
         where = f"{path}: claim {c.get('id', i)!r}"

@@ -8,6 +8,7 @@ the library's own error classes, and `main` turns each expected class into that 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 from benchmark.cli import check, claims, data, demo, evaluate, export, migrate, predictions, report, represent, \
@@ -35,6 +36,12 @@ def version() -> str:
 
 class Parser(argparse.ArgumentParser):
     """argparse with its refusals in one line (usage stays one `--help` away), exit code 2 as before."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # argparse reads `--lr -1e-5` as two options (its pattern knows -1 and -.5, not exponents), so the
+        # range check that names the problem never ran: negative numbers in any notation are values here.
+        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|nan)$", re.I)
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")

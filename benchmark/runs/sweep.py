@@ -53,6 +53,9 @@ def parse_spec(d: dict, *, source: Path | None = None, results: str | Path | Non
         raise ConfigError("a sweep spec is a YAML mapping with keys " + ", ".join(SPEC_KEYS))
     _unknown("sweep key", d, SPEC_KEYS)
     fields = [f.name for f in dataclasses.fields(TrainConfig)]
+    for key in ("fixed", "grid", "eval"):
+        if not isinstance(d.get(key) or {}, dict):
+            raise ConfigError(f"{key} must be a mapping (field: value lines), got {type(d[key]).__name__} {d[key]!r}")
     fixed, grid = dict(d.get("fixed") or {}), dict(d.get("grid") or {})
     variants = d.get("variants") or [{}]
     if not isinstance(variants, list) or not all(isinstance(v, dict) for v in variants):
@@ -107,13 +110,13 @@ def _check_lambda_per_objective(fixed: dict, grid: dict, runs: list[RunSpec]) ->
 
 
 def load_spec(path: str | Path, results: str | Path | None = None) -> Sweep:
-    from benchmark.data.shipped import find_spec_file
+    from benchmark.data.shipped import find_spec_file, load_yaml
 
     path = find_spec_file(path)
     if not path.is_file():
         raise ConfigError(f"sweep spec {path} not found (shipped specs are in configs/)")
     try:
-        d = yaml.safe_load(path.read_text(encoding="utf-8"))
+        d = load_yaml(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as e:
         raise ConfigError(f"{path}: not UTF-8 text (byte {e.start})") from None
     except yaml.YAMLError as e:

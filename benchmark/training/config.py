@@ -23,6 +23,9 @@ __all__ = ["ConfigError", "TrainConfig", "MAX_PREDICTORS", "LABEL_MODES", "COMPU
 LABEL_MODES = ("as_run", "assistant")
 COMPUTE_MODES = ("packed", "reference")
 MAX_PREDICTORS = 10  # the authors add <|predictor_1..10|>
+# The paper's largest weight is λ = 1024 (NQ-Open, Table 4); a hundred times that is already a run whose other
+# loss term no longer counts, and far beyond it the weighted loss overflows bf16/fp32.
+MAX_LOSS_WEIGHT = 1e5
 
 
 @dataclass
@@ -47,8 +50,9 @@ class TrainConfig:
     objective: str = option("regular", "a registered objective (regular, jepa, stp, ...); regular = the same "
                                        "path with the extra term off", arm=True)
     lbd: float | None = option(None, "weight of the extra term; None -> the objective's default (jepa 1.0, "
-                                     "Table 3; stp 0.02, STP Table 2)", low=0, arm=True)
-    gamma: float = option(1.0, "weight of the LM loss (the authors' --gamma default)", low=0, arm=True)
+                                     "Table 3; stp 0.02, STP Table 2)", low=0, high=MAX_LOSS_WEIGHT, arm=True)
+    gamma: float = option(1.0, "weight of the LM loss (the authors' --gamma default)", low=0, high=MAX_LOSS_WEIGHT,
+                          arm=True)
     predictors: int = option(1, "k [PRED] tokens; Table 3 uses k = 1 (0 = Pred is the identity)",
                              low=0, high=MAX_PREDICTORS, arm=True)
     distance: str = option("cosine", "JEPA distance: cosine (the paper's d), l2, mse, infonce (Table 3)", arm=True)
@@ -126,7 +130,7 @@ class TrainConfig:
 
     def validate(self) -> "TrainConfig":
         """Raise ConfigError on any impossible value; checks nothing that needs a model or data."""
-        from benchmark.training.models import RANDOM_PRESETS
+        from benchmark.training.models import RANDOM_PRESETS, check_lora_rank
         from benchmark.training.objectives import DISTANCES, get_objective
 
         def need(ok: bool, msg: str):
@@ -146,6 +150,8 @@ class TrainConfig:
              _did_you_mean_optimizer(self.optimizer))
         need(self.model not in RANDOM_PRESETS or self.pretrain,
              f"{self.model} is a randomly initialised architecture for pretraining: set pretrain")
+        if self.lora:
+            check_lora_rank(self.model, self.lora_rank)
         need(not (self.front_pred and self.reverse_pred), "front_pred and reverse_pred cannot be combined")
         need(not self.pad_to_max_length or self.compute_mode == "reference",
              "pad_to_max_length applies to compute_mode=reference only")

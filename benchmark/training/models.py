@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 
 from benchmark import store
+from benchmark.training.options import ConfigError
 from tasks.base import UnknownNameError, did_you_mean
 
 PREDICTOR_TOKENS = tuple(f"<|predictor_{i}|>" for i in range(1, 11))
@@ -29,7 +30,11 @@ RANDOM_PRESETS = {
     "medium-random-llama": dict(hidden_size=512, num_hidden_layers=8, num_attention_heads=8, num_key_value_heads=8,
                                 intermediate_size=1536),  # ~50 M parameters
 }
+TINY_HIDDEN_SIZE = 32
 EMBEDDED_MODELS = ("smollm2-135m-instruct", "tiny-random-llama", *RANDOM_PRESETS)
+# SmolLM2-135M's width is read from its config (576); the others are built here.
+EMBEDDED_HIDDEN_SIZES = {"smollm2-135m-instruct": 576, "tiny-random-llama": TINY_HIDDEN_SIZE,
+                         **{name: preset["hidden_size"] for name, preset in RANDOM_PRESETS.items()}}
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 CACHE_ENV = "JEPA_BENCH_CACHE"
 
@@ -141,7 +146,8 @@ def tiny_model(vocab_size: int, seed: int):
     from transformers import LlamaConfig, LlamaForCausalLM
 
     cfg = LlamaConfig(
-        vocab_size=vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+        vocab_size=vocab_size, hidden_size=TINY_HIDDEN_SIZE, num_hidden_layers=2, num_attention_heads=4,
+        num_key_value_heads=2,
         intermediate_size=64, max_position_embeddings=2048, tie_word_embeddings=True,
         bos_token_id=1, eos_token_id=2, pad_token_id=2,
     )
@@ -154,14 +160,52 @@ def _looks_like_hub_id(name: str) -> bool:
     return re.fullmatch(r"[\w.-]+/[\w.-]+", name) is not None
 
 
+def _looks_like_path(name: str) -> bool:
+    return name.startswith(("/", "./", "../", "~")) or (os.sep in name and Path(name).parent.is_dir())
+
+
 def resolve_model_source(name: str) -> str:
     """Check a model name before anything heavy runs: an embedded name, a local folder or a hub id."""
-    if name in EMBEDDED_MODELS or Path(name).is_dir() or _looks_like_hub_id(name):
+    if name in EMBEDDED_MODELS:
+        return name
+    folder = Path(name).expanduser()
+    if folder.is_dir():
+        if not any((folder / f).is_file() for f in ("config.json", "adapter_config.json")):
+            raise ModelError(f"model folder {name} holds no config.json: pass a saved Hugging Face model folder "
+                             "(a finished run's model/ folder is one)")
+        return name
+    if _looks_like_path(name):
+        raise ModelError(f"model folder {name} does not exist: pass a local Hugging Face model folder, an embedded "
+                         f"model ({', '.join(EMBEDDED_MODELS)}) or a hub id (org/name)")
+    if _looks_like_hub_id(name):
         return name
     raise UnknownNameError(
         did_you_mean("model", name, list(EMBEDDED_MODELS))
         + " A local Hugging Face folder or a hub id (org/name) also works."
     )
+
+
+def hidden_size(name: str) -> int | None:
+    """The model's hidden size without loading it: from the architecture of an embedded model, from the
+    config.json of a local folder; None for a hub id (its config is remote)."""
+    import json
+
+    if name in EMBEDDED_HIDDEN_SIZES:
+        return EMBEDDED_HIDDEN_SIZES[name]
+    config = Path(name).expanduser() / "config.json"
+    try:
+        value = json.loads(config.read_text()).get("hidden_size")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, int) else None
+
+
+def check_lora_rank(name: str, rank: int) -> None:
+    """A LoRA rank above the hidden size adds nothing a full-rank update lacks and peft would build it anyway:
+    refuse it before the model loads."""
+    size = hidden_size(name)
+    if size is not None and rank > size:
+        raise ConfigError(f"lora_rank must be <= the hidden size of {name} ({size}), got {rank}")
 
 
 def add_special_tokens(tok, tokens) -> list[int]:

@@ -140,9 +140,16 @@ def check_values(obj) -> None:
         m = f.metadata
         low, high = m.get("low"), m.get("high")
         if low is not None and (value <= low if m.get("low_open") else value < low):
-            raise ConfigError(f"{f.name} must be {'>' if m.get('low_open') else '>='} {low:g}, got {value:g}")
+            raise ConfigError(f"{f.name} must be {'>' if m.get('low_open') else '>='} {_number(low)}, "
+                              f"got {_number(value)}")
         if high is not None and (value >= high if m.get("high_open") else value > high):
-            raise ConfigError(f"{f.name} must be {'<' if m.get('high_open') else '<='} {high:g}, got {value:g}")
+            raise ConfigError(f"{f.name} must be {'<' if m.get('high_open') else '<='} {_number(high)}, "
+                              f"got {_number(value)}")
+
+
+def _number(x: float) -> str:
+    """Whole numbers in full (a seed bound of 4294967295, not 4.29497e+09), others short."""
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e16 else f"{x:g}"
 
 
 def from_dict(cls, d: dict, kind: str):
