@@ -26,19 +26,28 @@ __all__ = [
 
 VAL_SEED = 20250917  # fixed, not the run seed: every run and seed of a sweep shares one validation set
 SUBSET_SEED = 20250918  # fixed too: a `random` subset holds the same rows for every run, arm and seed
-Subset = Literal["head", "random"]  # which rows a limit keeps: the first N, or N drawn with SUBSET_SEED
+# Which rows a limit keeps: the first N; N drawn with SUBSET_SEED (`random`, as every committed random-subset run);
+# or the first N of one SUBSET_SEED permutation (`nested`), so a smaller subset is always part of a larger one
+# (learning curves over training-set sizes).
+Subset = Literal["head", "random", "nested"]
 SUBSETS = get_args(Subset)  # the one list of them: the config fields are typed `Subset`
 
 
 def take_subset(rows: list, limit: int | None, subset: str = "head") -> list:
-    """`limit` rows of `rows`: the first ones (`head`), or a sample drawn with SUBSET_SEED (`random`),
-    kept in file order. Without a limit, or with one at least as large as the split, every row."""
+    """`limit` rows of `rows`, kept in file order: the first ones (`head`), a sample drawn with SUBSET_SEED
+    (`random`), or the first `limit` of a permutation shuffled with SUBSET_SEED (`nested`: the rows of a
+    smaller limit are always among those of a larger one, which `random.sample` does not promise: it switches
+    algorithm with the sample size). Without a limit, or with one at least as large as the split, every row."""
     if subset not in SUBSETS:
         raise ValueError(f"subset must be one of {', '.join(SUBSETS)}, got {subset!r}")
     if limit is None or limit >= len(rows):
         return list(rows)
     if subset == "head":
         return list(rows[:limit])
+    if subset == "nested":
+        order = list(range(len(rows)))
+        random.Random(SUBSET_SEED).shuffle(order)
+        return [rows[i] for i in sorted(order[:limit])]
     return [rows[i] for i in sorted(random.Random(SUBSET_SEED).sample(range(len(rows)), limit))]
 
 

@@ -84,7 +84,7 @@ def test_the_runner_and_evaluate_read_the_scoring_context_from_the_plan(tiny, ex
     ({"limit": 0}, "limit must be >= 1"), ({"limit": -5}, "limit must be >= 1"),
     ({"dfa_timeout": -1.0}, "dfa_timeout must be > 0"), ({"sql_timeout": float("inf")}, "finite"),
     ({"max_new_tokens": 0}, "max_new_tokens must be >= 1"), ({"batch_size": 0}, "batch_size must be >= 1"),
-    ({"splits": ["test", "test"]}, "twice"), ({"metrics": []}, "at least one metric"),
+    ({"splits": ["test", "test"]}, "twice"), ({"splits": ["test"], "final_splits": ["test"]}, "twice"), ({"metrics": []}, "at least one metric"),
     ({"bf16": "no"}, "bf16 must be true or false"), ({"limit": "10"}, "limit must be an integer"),
     ({"splitz": ["test"]}, "Did you mean 'splits'"),
 ])
@@ -100,3 +100,20 @@ def test_identity_leaves_out_paths_and_copies_and_keeps_old_ids():
     assert "spider_keep_distinct" not in base.identity()
     assert EvalPlan(spider_keep_distinct=True).identity()["spider_keep_distinct"] is True
     assert json.dumps(base.identity(), sort_keys=True)  # JSON-serialisable, as run ids need
+
+
+def test_final_splits_are_scored_once_after_the_last_epoch(tmp_path, data_dir):
+    """`splits` every epoch, `final_splits` once at the end: a validation curve beside one whole-test score."""
+    from benchmark.api import train
+
+    run = train({"task": "synth", "model": "tiny-random-llama", "limit_train": 8, "val_fraction": 0.25, "epochs": 2,
+                 "batch_size": 4, "grad_accum": 1, "data_dir": str(data_dir)},
+                plan={"splits": ["val"], "final_splits": ["test"], "limit": 2, "max_new_tokens": 4},
+                out=tmp_path / "run", progress=False)
+    summary = json.loads((run / "summary.json").read_text())
+    assert [(e["epoch"], e["split"]) for e in summary["evaluations"]] == [(1.0, "val"), (2.0, "val"), (2.0, "test")]
+    assert set(summary["final"]) == {"val", "test"}
+    assert "final_splits" not in EvalPlan().identity()  # a later field: committed ids stay
+    assert EvalPlan(final_splits=("test",)).identity()["final_splits"] == ["test"]
+    with pytest.raises(ConfigError, match="no split 'val'"):
+        EvalPlan(splits=(), final_splits=("val",)).validate(get_task("synth"))

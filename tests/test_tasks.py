@@ -194,6 +194,21 @@ def test_a_random_subset_is_seeded_spread_and_the_same_for_every_run():
         take_subset(rows, 10, "first")
 
 
+def test_a_nested_subset_holds_every_smaller_one():
+    """`nested` keeps the first N of one fixed shuffle: the 125 rows of a learning curve's smallest point are
+    among its 500, and those among its 2000 (`random` does not promise it: random.sample changes algorithm with
+    the sample size, and its 500 and 2000 draws of 7800 rows are not nested)."""
+    from tasks import take_subset
+
+    rows = list(range(7800))
+    small, mid, large = (take_subset(rows, n, "nested") for n in (125, 500, 2000))
+    assert set(small) < set(mid) < set(large) and (len(small), len(mid), len(large)) == (125, 500, 2000)
+    assert large == sorted(large) == take_subset(rows, 2000, "nested")       # file order, fixed seed
+    assert max(small) > 3900 and small != rows[:125]                          # spread over the file
+    assert not set(take_subset(rows, 500, "random")) <= set(take_subset(rows, 2000, "random"))
+    assert take_subset(rows, None, "nested") == rows
+
+
 def test_subsets_through_load_split_on_a_label_sorted_file(tmp_path):
     """Head subsets of a file sorted by answer are refused; random ones mix the answers; a limit that takes
     the whole file, or a file with one answer only, is left alone."""

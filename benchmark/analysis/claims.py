@@ -102,10 +102,9 @@ def _tuple(value) -> tuple:
 
 def load_claims(path: str | Path = CLAIMS_FILE) -> list[Claim]:
     """The ledger's data, every key checked (unknown keys fail with the file and the claim named)."""
+    from benchmark.data.shipped import load_yaml
     from benchmark.training.options import ConfigError
     from tasks.base import did_you_mean
-
-    from benchmark.data.shipped import load_yaml
 
     try:
         d = load_yaml(Path(path).read_text(encoding="utf-8"))

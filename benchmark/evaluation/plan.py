@@ -26,11 +26,15 @@ DEFAULT_BATCH_SIZE = 16  # generation batch; equal to batch 1 in fp32 (tests/tes
 class EvalPlan:
     splits: tuple[str, ...] = option(("test",), "splits to evaluate: test (the paper's) and/or val (needs "
                                                 "val_fraction > 0); empty = train only", scope="select")
+    final_splits: tuple[str, ...] = option(
+        (), "splits evaluated after the last epoch only, beside `splits` (every epoch): e.g. a small validation "
+            "split traces the curve and the whole test split is scored once at the end", scope="run", since=2)
     limit: int | None = option(None, "first N examples of each split (CPU-scale runs); None = the whole split",
                                low=1, scope="select")
     subset: Subset = option(
         "head", "which examples limit keeps: head = the first N; random = N drawn with a fixed seed, the same for "
-                "every run (for files sorted by answer, e.g. Rotten Tomatoes)", scope="select", since=2)
+                "every run (for files sorted by answer, e.g. Rotten Tomatoes); nested = the first N of one fixed shuffle",
+        scope="select", since=2)
     metrics: tuple[str, ...] | None = option(None, "subset of the task's metrics; None = every metric",
                                              scope="select")
     batch_size: int = option(DEFAULT_BATCH_SIZE, "generation batch (1 = the authors' loop); fp32 outputs equal "
@@ -57,15 +61,17 @@ class EvalPlan:
     def validate(self, task=None, val_fraction: float = 0.0) -> "EvalPlan":
         """Ranges and finiteness of every number; with a task, its splits, metrics and scoring needs."""
         options.check_values(self)
-        if len(set(self.splits)) != len(self.splits):
-            raise ConfigError(f"splits lists a split twice: {', '.join(self.splits)}")
+        every = self.splits + self.final_splits
+        if len(set(every)) != len(every):
+            raise ConfigError(f"splits and final_splits name a split twice: {', '.join(every)} (a split is "
+                              "evaluated every epoch or at the end, not both)")
         if self.metrics is not None and not self.metrics:
             raise ConfigError("metrics must name at least one metric (or be left unset for all)")
         if task is None:
             return self
         from tasks import splits as task_splits
 
-        for split in self.splits:
+        for split in every:
             if split not in task_splits(task, val_fraction):
                 hint = " (set val_fraction)" if split == "val" else ""
                 raise ConfigError(f"task {task.name!r} has no split {split!r}{hint}; it has "
@@ -77,6 +83,10 @@ class EvalPlan:
                 raise ConfigError(f"task {task.name!r} needs --{need.replace('_', '-')} (in a sweep spec: "
                                   f"eval.{need}); see `jepa-bench tasks`")
         return self
+
+    def all_splits(self) -> tuple[str, ...]:
+        """Every split the plan evaluates at some point: the per-epoch ones, then the final-only ones."""
+        return self.splits + self.final_splits
 
     def scoring_context(self) -> ScoringContext:
         """The task scorers' settings, every one taken from this plan."""

@@ -147,15 +147,16 @@ def _estimate_as(model: str, cfg, plan, here: list[Measured]) -> Estimate | None
     eval_rate = _median([m.eval_seconds_per_example for m in same_eval])
     if not rows or train_rate is None or eval_rate is None:
         return None
-    examples = 0.0
-    for split in plan.splits:
+    def examples(split: str) -> float | None:
         seen = _median([m.eval_examples.get(split) for m in same_eval if m.eval_kind[1] == cfg.task])
-        n = plan.limit if plan.limit and (seen is None or plan.limit < seen) else seen
-        if n is None:
-            return None
-        examples += n
+        return plan.limit if plan.limit and (seen is None or plan.limit < seen) else seen
+
     evaluations = (math.ceil(cfg.epochs) if plan.every_epoch else 1) + (1 if plan.at_start else 0)
-    return Estimate(train_rate * rows * cfg.epochs + eval_rate * examples * evaluations, rough)
+    counts = [(examples(s), evaluations) for s in plan.splits] + [(examples(s), 1) for s in plan.final_splits]
+    if any(n is None for n, _ in counts):
+        return None
+    asked = sum(n * times for n, times in counts)
+    return Estimate(train_rate * rows * cfg.epochs + eval_rate * asked, rough)
 
 
 def format_duration(seconds: float) -> str:

@@ -72,8 +72,7 @@ def restore(trainer, epoch_eval, checkpoint: Path, train_log: Path, saver: SaveE
     extra = json.loads((checkpoint / EXTRA).read_text())
     if saver is not None:
         saver.resumed_loss_total = extra["total_loss_scalar"]
-    epoch_eval.evaluations = extra["evaluations"]
-    epoch_eval._last_step = extra["step"]
+    epoch_eval.mark_done(extra["evaluations"])
     trainer.tokens_processed, trainer.tokens_computed = extra["tokens_processed"], extra["tokens_computed"]
     version, internal, gauss = extra["dropout_rng"]
     trainer._dropout_rng.setstate((version, tuple(internal), gauss))

@@ -34,35 +34,48 @@ def training_flops(n_params: int, tokens: int) -> float:
 
 
 class EpochEval(TrainerCallback):
-    """Evaluate after every epoch (and at the end of a budget-stopped run) into epochs/epoch_<k>/<split>/."""
+    """Evaluate after every epoch (and at the end of a budget-stopped run) into epochs/epoch_<k>/<split>/: the
+    plan's `splits` every epoch (or at the end only, without `every_epoch`), its `final_splits` at the end."""
 
     def __init__(self, spec: RunSpec, task, examples: dict, tok, workdir: Path, n_params: int, progress: bool):
         self.spec, self.task, self.examples, self.tok = spec, task, examples, tok
         self.workdir, self.n_params, self.progress = workdir, n_params, progress
         self.trainer = None  # set after the trainer exists (token counts live there)
         self.evaluations: list[dict] = []
-        self._last_step = -1
+        self._done: set[tuple[int, str]] = set()  # (step, split): never evaluate one state twice
+        self._saved_step = -1
 
     def flops(self) -> float:
         t = self.trainer
         return training_flops(self.n_params, t.tokens_processed * max(t.args.world_size, 1)) if t else 0.0
 
-    def evaluate_now(self, model, state) -> None:
+    def mark_done(self, evaluations: list[dict]) -> None:
+        """Evaluations made before a resume: kept, and not made again."""
+        self.evaluations = list(evaluations)
+        self._done |= {(e["step"], e["split"]) for e in evaluations}
+
+    def evaluate_now(self, model, state, *, final: bool) -> None:
         from benchmark.evaluation.evaluate import evaluate
 
-        if not state.is_world_process_zero or state.global_step == self._last_step:
+        if not state.is_world_process_zero:
             return
-        self._last_step = state.global_step
         plan = self.spec.eval
+        splits = plan.all_splits() if final else plan.splits
+        todo = [s for s in splits if (state.global_step, s) not in self._done]
+        if not todo:
+            return
         epoch = round(state.epoch or 0.0, 3)
-        if self.spec.train.save_checkpoints and self.trainer is not None:
+        if self.spec.train.save_checkpoints and self.trainer is not None and self._saved_step != state.global_step:
+            self._saved_step = state.global_step
             folder = self.workdir / store.EPOCHS / store.epoch_label(epoch) / store.MODEL
             self.trainer.save_model(str(folder))
             self.tok.save_pretrained(str(folder))
-        for split, exs in self.examples.items():
+        for split in todo:
+            self._done.add((state.global_step, split))
             where = store.eval_dir(self.workdir, epoch, split)
-            summary = evaluate(model, self.tok, self.task, exs, split=split, plan=plan, plain=self.spec.train.plain,
-                               progress=self.progress, out_dir=where, extra={"epoch": epoch, "step": state.global_step})
+            summary = evaluate(model, self.tok, self.task, self.examples[split], split=split, plan=plan,
+                               plain=self.spec.train.plain, progress=self.progress, out_dir=where,
+                               extra={"epoch": epoch, "step": state.global_step})
             self.evaluations.append({
                 "epoch": epoch, "step": state.global_step, "split": split, "flops": self.flops(),
                 "n": summary["n"], "main_metric": summary["main_metric"], "accuracy": summary["accuracy"],
@@ -73,15 +86,15 @@ class EpochEval(TrainerCallback):
 
     def on_train_begin(self, args, state, control, model=None, **kw):
         if self.spec.eval.at_start:
-            self.evaluate_now(model, state)
+            self.evaluate_now(model, state, final=False)
 
     def on_epoch_end(self, args, state, control, model=None, **kw):
         last = state.global_step >= state.max_steps or control.should_training_stop
         if self.spec.eval.every_epoch or last:
-            self.evaluate_now(model, state)
+            self.evaluate_now(model, state, final=last)
 
     def on_train_end(self, args, state, control, model=None, **kw):
-        self.evaluate_now(model, state)  # a no-op unless the final state has not been evaluated
+        self.evaluate_now(model, state, final=True)  # a no-op unless the final state has not been evaluated
 
 
 class FlopBudget(TrainerCallback):
@@ -112,7 +125,7 @@ def build(spec: RunSpec, work: Path, *, progress: bool = True) -> dict | None:
     cfg, task, model, tok, items = prepare(spec.train)
     examples = {s: load_split(task, s, cfg.data_dir, spec.eval.limit, val_fraction=cfg.val_fraction,
                               subset=spec.eval.subset)
-                for s in spec.eval.splits}
+                for s in spec.eval.all_splits()}
     record = run_record(spec, cfg, task, model, items, {s: len(e) for s, e in examples.items()})
     n_params = record["parameters"]
     if main_process:
@@ -171,7 +184,7 @@ def preflight(spec: RunSpec) -> None:
     task = get_task(cfg.task)
     resolve_model_source(cfg.model)
     load_split(task, "train", cfg.data_dir, cfg.limit_train, val_fraction=cfg.val_fraction, subset=cfg.train_subset)
-    for split in spec.eval.splits:
+    for split in spec.eval.all_splits():
         examples = load_split(task, split, cfg.data_dir, spec.eval.limit, val_fraction=cfg.val_fraction,
                               subset=spec.eval.subset)
         task.check_context(examples, spec.eval.scoring_context())

@@ -40,7 +40,8 @@ class TrainConfig:
     limit_train: int | None = option(None, "first N training rows (CPU-scale runs); None = the whole split", low=1)
     train_subset: Subset = option(
         "head", "which rows limit_train keeps: head = the file's first N; random = N drawn with a fixed seed, the "
-                "same for every run (for files sorted by answer, e.g. Rotten Tomatoes)", since=2)
+                "same for every run (for files sorted by answer, e.g. Rotten Tomatoes); nested = the first N of "
+                "one fixed shuffle, so smaller sizes are subsets of larger ones (learning curves)", since=2)
     flop_budget: float | None = option(None, "stop at this many analytic training FLOPs (Table 6's equal-FLOP "
                                              "runs); None = all epochs", low=0, low_open=True, arm=True)
     val_fraction: float = option(0.0, "carve this share of train as a validation split (paper: none, it tuned "

@@ -32,7 +32,8 @@ RANDOM_PRESETS = {
 }
 TINY_HIDDEN_SIZE = 32
 EMBEDDED_MODELS = ("smollm2-135m-instruct", "tiny-random-llama", *RANDOM_PRESETS)
-# SmolLM2-135M's width is read from its config (576); the others are built here.
+# The embedded models' widths, known without loading them (SmolLM2-135M's from its config.json; the others are
+# built here): a LoRA rank is checked against them before any model loads.
 EMBEDDED_HIDDEN_SIZES = {"smollm2-135m-instruct": 576, "tiny-random-llama": TINY_HIDDEN_SIZE,
                          **{name: preset["hidden_size"] for name, preset in RANDOM_PRESETS.items()}}
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -147,8 +148,7 @@ def tiny_model(vocab_size: int, seed: int):
 
     cfg = LlamaConfig(
         vocab_size=vocab_size, hidden_size=TINY_HIDDEN_SIZE, num_hidden_layers=2, num_attention_heads=4,
-        num_key_value_heads=2,
-        intermediate_size=64, max_position_embeddings=2048, tie_word_embeddings=True,
+        num_key_value_heads=2, intermediate_size=64, max_position_embeddings=2048, tie_word_embeddings=True,
         bos_token_id=1, eos_token_id=2, pad_token_id=2,
     )
     torch.manual_seed(seed)
