@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # One H200 machine with torch and transformers but no package registry, under 8 minutes:
+#   0. the transformers version against pyproject.toml (carried wheels make up the difference), then
+#      `jepa-bench preflight` of the GPU spec and of paper Table 3 (stand-ins): a failure stops the script;
 #   1. paper Table 2 at GPU scale (configs/gpu/pretrain_synth_medium.yaml: all of NL-RX-SYNTH, a 50 M Llama
 #      from random initialisation, regular vs LLM-JEPA lambda 2 k 3, five seeds) and its report;
 #   2. training throughput (real tokens/s) of regular and LLM-JEPA steps (benchmarks/train_step.py).
@@ -34,7 +36,29 @@ for m in ("transformers", "accelerate", "yaml", "pandas", "matplotlib", "tqdm", 
 PY
 if ! python -c "import greenery, submitit" 2>/dev/null; then
   stamp "installing the carried pure-Python wheels"
-  pip install -q --no-index --no-deps .cache/gpu-wheels/*.whl || echo "wheel install failed: DFA scoring may be missing"
+  pip install -q --no-index --no-deps .cache/gpu-wheels/greenery-*.whl .cache/gpu-wheels/submitit-*.whl \
+    .cache/gpu-wheels/cloudpickle-*.whl || echo "wheel install failed: DFA scoring may be missing"
+fi
+# The suite needs the transformers range of pyproject.toml; a box without a registry may have an older one (5.17
+# has been seen): install the carried wheels (gpu_prepare.sh downloads this machine's transformers and
+# huggingface_hub), or stop here, before any GPU time is spent.
+version_ok() {
+  python - <<'PY'
+import re, sys
+from importlib.metadata import version
+from packaging.specifiers import SpecifierSet
+need = re.search(r'"transformers([^"]*)"', open("pyproject.toml").read()).group(1).split(",")
+spec = SpecifierSet(",".join(x.strip() for x in need))
+have = version("transformers")
+print(f"transformers {have}, the suite needs {spec}")
+sys.exit(0 if have in spec else 1)
+PY
+}
+if ! version_ok; then
+  stamp "installing the carried transformers wheels"
+  pip install -q --no-index --no-deps .cache/gpu-wheels/transformers-*.whl .cache/gpu-wheels/huggingface_hub-*.whl \
+    || echo "carried transformers wheels missing or not installable (run benchmarks/gpu_prepare.sh first)"
+  version_ok || { echo "gpu.sh: transformers still outside the supported range: stopping before any run"; exit 1; }
 fi
 
 if [ "$TINY" = "--tiny" ]; then
@@ -42,6 +66,15 @@ if [ "$TINY" = "--tiny" ]; then
 else
   SPEC=configs/gpu/pretrain_synth_medium.yaml; SWEEP_LIMIT=330; MODEL=medium-random-llama; BATCH=64
 fi
+
+# Preflight first: every arm of the spec, and Table 3's Llama-3 arms on their stand-in, through this machine's
+# stack in seconds; a failure stops the script before the sweep spends its time.
+for PRE in "$SPEC" configs/paper/table3_synth_llama1b.yaml; do
+  stamp "preflight $PRE"
+  if ! timeout 120 python -m benchmark.cli preflight "$PRE" --distinct-paths | grep -v "^{'"; then
+    echo "gpu.sh: preflight of $PRE failed: stopping before the sweep (see the table above)"; exit 1
+  fi
+done
 
 stamp "sweep $SPEC (limit ${SWEEP_LIMIT} s)"
 timeout "$SWEEP_LIMIT" python -m benchmark.cli sweep run "$SPEC" --results "$OUT/results" --no-progress \

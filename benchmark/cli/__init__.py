@@ -11,11 +11,11 @@ import argparse
 import re
 import sys
 
-from benchmark.cli import check, claims, data, demo, evaluate, export, migrate, predictions, report, represent, \
-    select, sweep, tasks, train
+from benchmark.cli import check, claims, data, demo, evaluate, export, migrate, predictions, preflight, report, \
+    represent, select, sweep, tasks, train
 
-COMMANDS = (train, evaluate, sweep, report, claims, select, check, represent, tasks, data, export, predictions,
-            migrate, demo)
+COMMANDS = (train, evaluate, sweep, preflight, report, claims, select, check, represent, tasks, data, export,
+            predictions, migrate, demo)
 EPILOG = """start here:
   jepa-bench demo                 the main job on the embedded SmolLM2 (about 10 minutes on 2 CPU cores)
   jepa-bench tasks                the tasks and whether their data is present
@@ -65,13 +65,14 @@ def expected_errors() -> tuple[type[BaseException], ...]:
     from benchmark.store import StoreError
     from benchmark.training.models import ModelError
     from benchmark.training.options import ConfigError
+    from benchmark.training.step import PackedHeadError
     from benchmark.training.trainer import TrainingDiverged
     from benchmark.training.views import TemplateError
     from tasks import DataError, UnknownNameError
     from tasks.base import ScoringSetupError
 
     return (ConfigError, UnknownNameError, DataError, ModelError, TemplateError, FileExistsError,
-            ScoringSetupError, StoreError, ReportError, FetchError, TrainingDiverged)
+            ScoringSetupError, StoreError, ReportError, FetchError, TrainingDiverged, PackedHeadError)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from benchmark import store
-from benchmark.runs.runner import preflight, run_one
+from benchmark.runs.runner import check_inputs, run_one
 from benchmark.runs.spec import RunSpec
 from benchmark.runs.sweep import Sweep, describe
 
@@ -21,7 +21,7 @@ def _check_before_building(sweep: Sweep) -> None:
     the sweep before run 1 starts, and leaves nothing behind."""
     for run in sweep.runs:
         if not store.is_done(sweep.results, run.run_id):
-            preflight(run)
+            check_inputs(run)
 
 
 def run_local(sweep: Sweep, *, progress: bool = True, nproc_per_node: int = 1, max_runs: int | None = None,

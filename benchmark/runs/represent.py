@@ -68,6 +68,7 @@ def represent(results: str | Path, *, n_examples: int, with_tsne: bool = False, 
     number of examples or another ridge (or without t-SNE when t-SNE is asked for) cannot be added to: it is
     replaced when every model it covers is here, else refused before any model loads."""
     from benchmark.evaluation.representation import analyse
+    from benchmark.training.chat import template_variables
     from benchmark.training.models import load_for_evaluation
     from tasks import get_task, load_split
 
@@ -107,7 +108,8 @@ def represent(results: str | Path, *, n_examples: int, with_tsne: bool = False, 
         examples = load_split(get_task(task), "test", first_cfg.get("data_dir"), n_examples,
                               subset=first_cfg.get("train_subset", "head"))
         plain = first_cfg.get("plain", False)
-        models = {"base": load_for_evaluation(first_cfg["model"], plain=plain)} if need_base else {}
+        models = {"base": load_for_evaluation(first_cfg["model"], plain=plain,
+                                              template_variables=template_variables(first_cfg))} if need_base else {}
         models.update({label: load(cfg, folder) for label, (_, cfg, folder) in first.items()})
         log(f"{task}: {', '.join(models) or 'no new first model'} on {len(examples)} test examples"
             + (f" (adding to the earlier analysis of {', '.join(prev['runs'])})" if prev else ""))

@@ -173,7 +173,7 @@ def build(spec: RunSpec, work: Path, *, progress: bool = True) -> dict | None:
     return summary
 
 
-def preflight(spec: RunSpec) -> None:
+def check_inputs(spec: RunSpec) -> None:
     """Everything of a run that the user's input can break, checked before any folder is made or model
     loaded: the settings, the model name, every line of the data it will read, the scorers' needs."""
     from benchmark.training.models import resolve_model_source
@@ -231,7 +231,7 @@ def run_one(spec: RunSpec, results: str | Path, *, progress: bool = True,
             return final, "busy"
         if store.is_done(results, run_id):  # finished by another process while we waited to lock
             return final, "done"
-        preflight(spec)
+        check_inputs(spec)
         return execute(spec, final, replace=True, progress=progress, nproc_per_node=nproc_per_node), "built"
 
 
@@ -239,7 +239,7 @@ def train_one(spec: RunSpec, out: str | Path, *, overwrite: bool = False, progre
               nproc_per_node: int = 1) -> Path:
     """`jepa-bench train`: one run into the folder `out`, with the layout, id and summary of a sweep run.
     Every setting and the output path are checked before the model loads."""
-    preflight(spec)
+    check_inputs(spec)
     out = store.check_creatable(Path(out), overwrite=overwrite)
     return execute(spec, out, replace=True, progress=progress, nproc_per_node=nproc_per_node)
 

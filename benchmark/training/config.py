@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from benchmark.training import options
+from benchmark.training.chat import DEFAULT_DATE_STRING
 from benchmark.training.options import ConfigError, option
 from tasks import Subset
 
@@ -65,6 +66,13 @@ class TrainConfig:
     last_token: int | None = option(None, "the authors' negative Enc offset (e.g. -2 for Llama-3); None = "
                                           "derived from the template", high=-1, arm=True)
     plain: bool = option(False, "raw strings without a chat template (paraphrase pretraining, §4.1b)")
+    date_string: str = option(
+        DEFAULT_DATE_STRING, "the date Llama-3 templates write into every system header (`Today Date:`); fixed so a "
+                       "prompt does not change with the calendar. The default is the templates' own fallback; "
+                       "the paper's runs rendered the day they ran", since=2)
+    enable_thinking: bool | None = option(
+        None, "Qwen3 templates: false adds an empty <think></think> block to the generation prompt; None = not "
+              "passed (the template's default: thinking on). The paper does not say", since=2)
 
     # --- labels and compute ---
     label_mode: Literal["as_run", "assistant"] = option(

@@ -18,6 +18,7 @@ import torch
 
 from benchmark import store
 from benchmark.training.options import ConfigError
+from benchmark.training.stand_ins import STAND_INS, bpe_tokenizer
 from tasks.base import UnknownNameError, did_you_mean
 
 PREDICTOR_TOKENS = tuple(f"<|predictor_{i}|>" for i in range(1, 11))
@@ -31,11 +32,13 @@ RANDOM_PRESETS = {
                                 intermediate_size=1536),  # ~50 M parameters
 }
 TINY_HIDDEN_SIZE = 32
-EMBEDDED_MODELS = ("smollm2-135m-instruct", "tiny-random-llama", *RANDOM_PRESETS)
+STAND_IN_MODELS = tuple(STAND_INS)  # tiny random models of each paper model family, for preflight and tests
+EMBEDDED_MODELS = ("smollm2-135m-instruct", "tiny-random-llama", *RANDOM_PRESETS, *STAND_IN_MODELS)
 # The embedded models' widths, known without loading them (SmolLM2-135M's from its config.json; the others are
 # built here): a LoRA rank is checked against them before any model loads.
 EMBEDDED_HIDDEN_SIZES = {"smollm2-135m-instruct": 576, "tiny-random-llama": TINY_HIDDEN_SIZE,
-                         **{name: preset["hidden_size"] for name, preset in RANDOM_PRESETS.items()}}
+                         **{name: preset["hidden_size"] for name, preset in RANDOM_PRESETS.items()},
+                         **{name: TINY_HIDDEN_SIZE for name in STAND_IN_MODELS}}
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 CACHE_ENV = "JEPA_BENCH_CACHE"
 
@@ -108,37 +111,11 @@ def preset_model(name: str, vocab_size: int, seed: int):
 
 
 # ----------------------------------------------------------------------------- tiny random Llama
-_TINY_CORPUS = """
-lines with words with a number and a character or the string 'dog'
-lines containing a vowel followed by a lower-case letter, zero or more times
-items with the string 'truck' before a capital letter at least 3 times
-Convert natural language to regular expression. Convert natural language to SQL.
-What are the names of all the playlists? SELECT name FROM playlists WHERE id = 3 ORDER BY name;
-Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May.
-#### 72 The answer is 42. Good Bad Very Good Very Bad. The quick brown fox jumps over the lazy dog.
-You are a helpful AI assistant named SmolLM, trained by Hugging Face
-\\b([AEIOUaeiou])&([a-z])\\b (.*dog.*)|(truck) ~((ring){3,}) [0-9] [A-Z] [a-z] .* lake
-"""
-
-
 def tiny_tokenizer():
-    """A byte-level BPE (vocabulary ~600) trained deterministically on a built-in corpus, ChatML specials."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
-
-    specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]  # ids 0, 1, 2 as in SmolLM2
-    bpe = Tokenizer(models.BPE())
-    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    bpe.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=600, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
-    bpe.train_from_iterator([_TINY_CORPUS] * 4, trainer=trainer)
-    tok = PreTrainedTokenizerFast(
-        tokenizer_object=bpe, bos_token="<|im_start|>", eos_token="<|im_end|>", unk_token="<|endoftext|>",
-        pad_token="<|im_end|>",  # pad = eos, the SmolLM2 / Llama-3 trap the label modes must survive
-    )
+    """The tiny model's tokenizer: ChatML specials (ids 0, 1, 2 as in SmolLM2) and SmolLM2's template."""
+    # pad = eos, the SmolLM2 / Llama-3 trap the label modes must survive
+    tok = bpe_tokenizer(["<|endoftext|>", "<|im_start|>", "<|im_end|>"], bos="<|im_start|>", eos="<|im_end|>",
+                        pad="<|im_end|>", unk="<|endoftext|>")
     tok.chat_template = CHATML_TEMPLATE
     return tok
 
@@ -216,14 +193,24 @@ def add_special_tokens(tok, tokens) -> list[int]:
     return tok.convert_tokens_to_ids(list(tokens))
 
 
-def load_model_and_tokenizer(name: str, *, pretrain: bool = False, seed: int = 0, plain: bool = False):
-    """Return (model, tokenizer) in fp32 with the predictor tokens added and embeddings resized."""
+def load_model_and_tokenizer(name: str, *, pretrain: bool = False, seed: int = 0, plain: bool = False,
+                             template_variables: dict | None = None):
+    """Return (model, tokenizer) in fp32 with the predictor tokens added and embeddings resized, and the chat
+    template's variables fixed (training/chat.py): `template_variables`, else the pin a saved run's tokenizer
+    carries, else the defaults (the fixed Llama-3 date)."""
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    from benchmark.training.chat import is_pinned, pin_template_variables
+    from benchmark.training.chat import template_variables as default_variables
+    from benchmark.training.stand_ins import stand_in_model, stand_in_tokenizer
 
     resolve_model_source(name)
     if name == "tiny-random-llama":
         tok = tiny_tokenizer()
         model = None  # built after the tokens are added, so the vocabulary is exact
+    elif name in STAND_IN_MODELS:
+        tok = stand_in_tokenizer(name)
+        model = None
     elif name in RANDOM_PRESETS:
         tok = smollm2_tokenizer()
         model = None
@@ -242,8 +229,11 @@ def load_model_and_tokenizer(name: str, *, pretrain: bool = False, seed: int = 0
     if tok.pad_token is None:  # the authors set pad = eos when missing
         tok.pad_token = tok.eos_token
     add_special_tokens(tok, PREDICTOR_TOKENS + ((PERCEPTION_TOKEN,) if plain else ()))
+    if template_variables is not None or not is_pinned(tok):  # a saved run's tokenizer keeps its own pin
+        pin_template_variables(tok, default_variables() if template_variables is None else template_variables)
     if model is None:
-        model = preset_model(name, len(tok), seed) if name in RANDOM_PRESETS else tiny_model(len(tok), seed)
+        model = (preset_model(name, len(tok), seed) if name in RANDOM_PRESETS else
+                 stand_in_model(name, tok, seed) if name in STAND_IN_MODELS else tiny_model(len(tok), seed))
     elif model.get_input_embeddings().weight.shape[0] != len(tok):
         torch.manual_seed(seed)  # new rows are drawn around the old embeddings' mean: make that reproducible
         model.resize_token_embeddings(len(tok))
@@ -266,7 +256,7 @@ def apply_lora(model, *, rank: int, dropout: float, trainable_token_ids: list[in
 
 
 def load_for_evaluation(name: str, *, plain: bool = False, base: str | None = None, pretrain: bool = False,
-                        seed: int = 0):
+                        seed: int = 0, template_variables: dict | None = None):
     """(model, tokenizer) of a model name or a saved model folder; a LoRA adapter is merged into its base.
 
     A saved run knows its base better than the adapter file does: `base`, `pretrain` and `seed` rebuild the
@@ -276,7 +266,7 @@ def load_for_evaluation(name: str, *, plain: bool = False, base: str | None = No
     folder = Path(name)
     adapter = folder / "adapter_config.json"
     if not adapter.is_file():
-        return load_model_and_tokenizer(name, plain=plain)
+        return load_model_and_tokenizer(name, plain=plain, template_variables=template_variables)
     import json
 
     from peft import PeftModel

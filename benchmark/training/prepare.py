@@ -9,9 +9,11 @@ from pathlib import Path
 
 import torch
 
+from benchmark.training.chat import template_variables
 from benchmark.training.config import TrainConfig, typed_trainer_args
 from benchmark.training.models import PREDICTOR_TOKENS, apply_lora, load_model_and_tokenizer, resolve_model_source
 from benchmark.training.packing import Collator
+from benchmark.training.step import check_head_logits
 from benchmark.training.trainer import JepaTrainer
 from benchmark.training.views import ViewBuilder
 from tasks import get_task, load_split
@@ -74,7 +76,10 @@ def prepare(cfg: TrainConfig):
     resolve_model_source(cfg.model)
     examples = load_split(task, "train", cfg.data_dir, cfg.limit_train, val_fraction=cfg.val_fraction,
                           subset=cfg.train_subset)
-    model, tok = load_model_and_tokenizer(cfg.model, pretrain=cfg.pretrain, seed=cfg.seed, plain=cfg.plain)
+    model, tok = load_model_and_tokenizer(cfg.model, pretrain=cfg.pretrain, seed=cfg.seed, plain=cfg.plain,
+                                          template_variables=template_variables(cfg))
+    if cfg.compute_mode == "packed":  # the packed layout computes the head itself: it must equal the model's
+        check_head_logits(model, model.get_output_embeddings(), len(tok))
     builder = view_builder(cfg, tok)
     items = [builder.build(e).to_dict() for e in examples]
     if cfg.lora:
@@ -88,6 +93,11 @@ def make_trainer(cfg: TrainConfig, model, tok, items: list[dict], output_dir: Pa
     collator = Collator(tok.pad_token_id, mode=cfg.compute_mode, padding_side=cfg.padding_side,
                         with_views=cfg.builds_views(),
                         pad_to=cfg.max_length if cfg.pad_to_max_length else None)
-    return JepaTrainer(model=model, args=training_arguments(cfg, output_dir, progress), train_dataset=ListDataset(items),
-                       data_collator=collator, processing_class=tok, run_config=cfg, pad_id=tok.pad_token_id,
-                       callbacks=list(callbacks))
+    trainer = JepaTrainer(model=model, args=training_arguments(cfg, output_dir, progress),
+                          train_dataset=ListDataset(items), data_collator=collator, processing_class=tok,
+                          run_config=cfg, pad_id=tok.pad_token_id, callbacks=list(callbacks))
+    if not progress:  # without a bar the Trainer prints every log dict instead; train_log.jsonl keeps them
+        from transformers.trainer_callback import PrinterCallback
+
+        trainer.remove_callback(PrinterCallback)
+    return trainer
