@@ -32,7 +32,7 @@ def _plan(plan: EvalPlan | dict | None, default: EvalPlan = EvalPlan()) -> EvalP
 
 
 def train(config: TrainConfig | dict, *, plan: EvalPlan | dict | None = None, out: str | Path | None = None,
-          overwrite: bool = False, progress: bool = True, nproc_per_node: int = 1) -> Path:
+          overwrite: bool = False, progress: bool = True) -> Path:
     """Train one run into `out` (default: the config's `out`); with a plan, evaluate after each epoch.
     Returns the run folder (config.json, train_log.jsonl, epochs/, summary.json)."""
     from benchmark.runs.runner import train_one
@@ -43,7 +43,7 @@ def train(config: TrainConfig | dict, *, plan: EvalPlan | dict | None = None, ou
     if not out:
         raise ConfigError("an output directory is required (--out DIR)")
     spec = RunSpec(cfg, _plan(plan, EvalPlan(splits=())))
-    return train_one(spec, out, overwrite=overwrite, progress=progress, nproc_per_node=nproc_per_node)
+    return train_one(spec, out, overwrite=overwrite, progress=progress)
 
 
 def _target(run, model, task, data_dir, val_fraction, plain, out) -> dict:
@@ -110,12 +110,14 @@ def evaluate(*, run: str | Path | None = None, model: str | None = None, task: s
 
 
 def sweep(spec: str | Path, *, results: str | Path | None = None, progress: bool = True,
-          nproc_per_node: int = 1, log=print) -> dict[str, int]:
+          nproc_per_node: int | None = None, log=print) -> dict[str, int]:
     """Build every missing run of a sweep spec here, one after another; returns counts by status."""
     from benchmark.runs.launchers import run_local
     from benchmark.runs.sweep import load_spec
 
-    return run_local(load_spec(spec, results), progress=progress, nproc_per_node=nproc_per_node, log=log)
+    from benchmark.runs.sweep import with_processes
+
+    return run_local(with_processes(load_spec(spec, results), nproc_per_node), progress=progress, log=log)
 
 
 def sweep_plan(spec: str | Path, *, results: str | Path | None = None) -> list[str]:

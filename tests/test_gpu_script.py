@@ -25,3 +25,4 @@ def test_gpu_script_tiny_on_cpu(tmp_path):
     assert "tok/s" in (out / "throughput.txt").read_text()
     log = (out / "log.txt").read_text()
     assert "sweep exit code 0" in log and "done; outputs in" in log
+    assert "preflight configs/paper/table3_synth_llama1b.yaml" in log and "the suite needs" in log

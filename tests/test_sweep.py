@@ -265,13 +265,44 @@ def test_submitit_local_executor_runs_the_sweep(tmp_path, data_dir):
 
 
 def test_torchrun_launch_trains_one_run_data_parallel(tmp_path, data_dir):
-    """--nproc-per-node 2: the run is a torchrun launch (gloo on CPU); rank 0 writes, the store publishes."""
+    """--nproc-per-node 2: the run is a torchrun launch (gloo on CPU); rank 0 writes, the store publishes. The
+    number of processes is part of the run: the 1-process run of the same spec is another run, never reused."""
+    from benchmark.runs.sweep import with_processes
+
     sweep = load_spec(spec_file(tmp_path, data_dir, grid={"objective": ["jepa"]}), results=tmp_path / "r")
-    path, status = run_one(sweep.runs[0], tmp_path / "r", progress=False, nproc_per_node=2)
+    two = with_processes(sweep, 2)
+    path, status = run_one(two.runs[0], tmp_path / "r", progress=False)
     s = store.read_summary(path)
-    assert status == "built" and s["world_size"] == 2
+    assert status == "built" and s["world_size"] == 2 and s["config"]["world_size"] == 2
     assert s["optimizer_steps"] == 2  # 8 examples / (batch 4 x 2 processes) = 1 step per epoch, 2 epochs
     assert s["evaluations"] and s["last_log"]["jepa_loss"] > 0
+    assert two.runs[0].run_id != sweep.runs[0].run_id and not store.is_done(tmp_path / "r", sweep.runs[0].run_id)
+    assert "world_size" not in sweep.runs[0].train.identity()  # one process: committed ids stay
+    with pytest.raises(ConfigError, match="sets world_size 2 and --nproc-per-node is 4"):
+        with_processes(two, 4)
+
+
+def test_a_flop_budget_stops_every_process_at_the_same_step(tmp_path, data_dir):
+    """Each rank counts its own tokens; the stop decision reads their sum, so two processes with unequal rows stop
+    together (a rank that stopped alone would leave the other waiting in a collective: a gloo abort, a NCCL hang)."""
+    from benchmark.runs.sweep import with_processes
+
+    from conftest import FIXTURE_ROWS, write_jsonl
+
+    rows = [(u * (i + 1), a) for i, (u, a) in enumerate(FIXTURE_ROWS)]  # rows of unequal lengths
+    write_jsonl(data_dir / "synth_train.jsonl", rows * 2)
+    d = json.loads(json.dumps(SPEC))
+    d["fixed"].update(data_dir=str(data_dir), limit_train=16, epochs=4, batch_size=2)
+    d["grid"] = {"objective": ["jepa"]}
+    full = store.read_summary(run_one(with_processes(parse_spec(d), 2).runs[0], tmp_path / "full", progress=False)[0])
+    d["fixed"]["flop_budget"] = full["flops"] * 0.4
+    path, status = run_one(with_processes(parse_spec(d), 2).runs[0], tmp_path / "short", progress=False)
+    short = store.read_summary(path)
+    assert status == "built" and short["stopped_by_budget"] and short["world_size"] == 2
+    assert 0 < short["optimizer_steps"] < full["optimizer_steps"]
+    assert full["flops"] * 0.4 <= short["flops"] < full["flops"]  # the global count crossed the budget at the stop
+    log = [json.loads(line) for line in (path / "train_log.jsonl").read_text().splitlines()]
+    assert max(r["step"] for r in log) == short["optimizer_steps"]
 
 
 @pytest.mark.parametrize("path", sorted(str(p.relative_to(ROOT)) for p in (ROOT / "configs").rglob("*.yaml")))
@@ -291,16 +322,30 @@ def test_variants_multiply_the_grid(tmp_path, data_dir):
     assert sweep.grid_keys == ("objective", "lbd", "seed")
 
 
-def test_a_slurm_task_starts_one_process_per_gpu_itself(monkeypatch):
-    """--nproc-per-node N on SLURM: each array task launches N processes (torchrun), not one process that
-    would see N GPUs and fall back to nn.DataParallel."""
+def test_a_slurm_task_starts_one_process_per_gpu_itself(monkeypatch, tmp_path):
+    """--nproc-per-node N on SLURM: each array task builds a run whose world_size is N (run_one then launches N
+    processes with torchrun), not one process that would see N GPUs and fall back to nn.DataParallel; and one
+    process that sees several GPUs is refused before anything loads."""
     import benchmark.runs.launchers as launchers
+    import benchmark.runs.runner as runner
 
     seen = {}
-    monkeypatch.setattr(launchers, "run_one", lambda spec, results, progress, nproc_per_node:
-                        seen.update(nproc=nproc_per_node) or (Path(results) / spec.run_id, "built"))
-    spec = {"train": {"task": "synth", "model": "tiny-random-llama"}, "eval": {}}
-    assert launchers._submitit_entry(spec, "r", 4).startswith("built") and seen["nproc"] == 4
+    monkeypatch.setattr(launchers, "run_one", lambda spec, results, progress:
+                        seen.update(processes=spec.train.world_size) or (Path(results) / spec.run_id, "built"))
+    spec = {"train": {"task": "synth", "model": "tiny-random-llama", "world_size": 4}, "eval": {}}
+    assert launchers._submitit_entry(spec, "r").startswith("built") and seen["processes"] == 4
+    from benchmark.training.config import TrainConfig
+
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 4)
+    with pytest.raises(ConfigError, match="4 GPUs are visible to one process.*--nproc-per-node 4"):
+        runner._check_processes(TrainConfig())
+    runner._check_processes(TrainConfig(world_size=4))
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    with pytest.raises(ConfigError, match="instead of wrapping it in torchrun"):
+        runner._check_processes(TrainConfig(world_size=4))
 
 
 def test_estimates_scale_the_measured_medians_of_the_same_kind(tmp_path):

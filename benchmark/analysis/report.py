@@ -60,8 +60,9 @@ def _deviations(runs: list[Run]) -> list[str]:
     if off_grid:
         notes.append(f"Learning rate {', '.join(f'{x:g}' for x in off_grid)}, outside the paper's grid "
                      f"{{{', '.join(f'{x:g}' for x in PAPER_LR_GRID)}}}.")
-    steps = sorted({c["batch_size"] * c["grad_accum"] for c in cfgs})
-    notes.append(f"{', '.join(map(str, steps))} sequences per optimizer step on one process (paper: 128 on 8 GPUs).")
+    layouts = sorted({(c["batch_size"] * c["grad_accum"] * c.get("world_size", 1), c.get("world_size", 1)) for c in cfgs})
+    notes.append(", ".join(f"{n} sequences per optimizer step on " + ("one process" if w == 1 else f"{w} processes")
+                           for n, w in layouts) + " (paper: 128 on 8 GPUs).")
     seeds = sorted({c["seed"] for c in cfgs})
     if set(seeds) != {82, 23, 37, 84, 4}:
         notes.append(f"Seeds {seeds} (paper: 82, 23, 37, 84, 4).")

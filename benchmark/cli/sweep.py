@@ -23,6 +23,7 @@ def register(sub) -> None:
                            description="List the runs a spec expands to and which are done.")
     plan.add_argument("spec", help="a sweep YAML file, e.g. configs/ci.yaml")
     plan.add_argument("--results", default=None, help="results directory (default: the spec's `results`)")
+    _add_processes(plan)
     _add_only(plan)
     plan.set_defaults(handler=run_plan)
     run = ssub.add_parser("run", help="build the missing runs of a spec; resumable, safe to run twice at once",
@@ -33,8 +34,7 @@ def register(sub) -> None:
                      help="local: one run after another here; workers: one process per --devices entry; "
                           "slurm: one submitit job array; submitit-local: the same on this machine (default: local)")
     run.add_argument("--devices", default="cpu", help="workers: comma-separated GPU ids (or 'cpu,cpu')")
-    run.add_argument("--nproc-per-node", type=int, default=1,
-                     help="GPUs per run: each run is a torchrun launch of this many processes (DDP)")
+    _add_processes(run)
     run.add_argument("--slurm-folder", default="slurm_logs", help="submitit's job folder (shared filesystem)")
     run.add_argument("--partition", default=None, help="SLURM partition")
     run.add_argument("--timeout-min", type=int, default=240, help="SLURM time limit per run (minutes)")
@@ -47,6 +47,13 @@ def register(sub) -> None:
     run.set_defaults(handler=run_run)
 
 
+def _add_processes(parser) -> None:
+    parser.add_argument("--nproc-per-node", type=int, default=None,
+                        help="GPUs per run: each run is a torchrun launch of this many processes (DDP); part of each "
+                             "run's settings (world_size), so plan and run must be given the same (default: the "
+                             "spec's world_size, else 1)")
+
+
 def _add_only(parser) -> None:
     parser.add_argument("--only", action="append", default=[], metavar="FIELD=VALUE",
                         help="only the runs whose config has this value (repeat it: values of one field are "
@@ -54,9 +61,9 @@ def _add_only(parser) -> None:
 
 
 def _load(ns):
-    from benchmark.runs.sweep import load_spec, select_runs
+    from benchmark.runs.sweep import load_spec, select_runs, with_processes
 
-    return select_runs(load_spec(ns.spec, ns.results), ns.only)
+    return select_runs(with_processes(load_spec(ns.spec, ns.results), ns.nproc_per_node), ns.only)
 
 
 def run_plan(ns) -> int:
@@ -74,7 +81,7 @@ def run_run(ns) -> int:
 
     if ns.max_runs is not None and ns.executor != "local":
         raise ConfigError(f"--max-runs is for the local executor; {ns.executor} shares the runs out by locks")
-    for name in ("nproc_per_node", "timeout_min", "parallelism", "max_runs"):
+    for name in ("timeout_min", "parallelism", "max_runs"):
         if getattr(ns, name) is not None and getattr(ns, name) < 1:
             raise ConfigError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(ns, name)}")
     sweep = _load(ns)
@@ -83,16 +90,19 @@ def run_run(ns) -> int:
         print(outside, file=sys.stderr, flush=True)
     progress = not ns.no_progress
     if ns.executor == "workers":
+        if any(r.train.world_size > 1 for r in sweep.runs):
+            raise ConfigError("--executor workers gives each worker one device (--devices): for several GPUs per run "
+                              "use --nproc-per-node with the local or slurm executor")
         failed = run_workers(Path(ns.spec), sweep, [d.strip() for d in ns.devices.split(",") if d.strip()],
                              progress=progress, only=ns.only)
         print("\n".join(plan_lines(sweep)))
         return 1 if failed else 0
     if ns.executor in ("slurm", "submitit-local"):
         run_submitit(sweep, folder=ns.slurm_folder, cluster="local" if ns.executor == "submitit-local" else "slurm",
-                     timeout_min=ns.timeout_min, gpus_per_node=ns.nproc_per_node, partition=ns.partition,
+                     timeout_min=ns.timeout_min, partition=ns.partition,
                      parallelism=ns.parallelism)
         print("\n".join(plan_lines(sweep)))
         return 0
-    run_local(sweep, progress=progress, nproc_per_node=ns.nproc_per_node, max_runs=ns.max_runs,
+    run_local(sweep, progress=progress, max_runs=ns.max_runs,
               log=lambda m: print(m, flush=True))
     return 0

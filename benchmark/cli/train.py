@@ -19,7 +19,8 @@ The run folder holds config.json, train_log.jsonl, epochs/epoch_<k>/<split>/ and
 def register(sub) -> None:
     t = sub.add_parser("train", help=HELP, description=HELP, epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_flags(t.add_argument_group("training (every field of TrainConfig)"), TrainConfig)
+    add_flags(t.add_argument_group("training (every field of TrainConfig)"), TrainConfig,
+              aliases={"world_size": ("--nproc-per-node",)})
     add_flags(t.add_argument_group("evaluation after each epoch (EvalPlan; none by default)"), EvalPlan,
               prefix="eval-", defaults={"splits": ()})
     t.add_argument("--overwrite", action="store_true", help="replace a non-empty --out directory")

@@ -24,7 +24,7 @@ def _check_before_building(sweep: Sweep) -> None:
             check_inputs(run)
 
 
-def run_local(sweep: Sweep, *, progress: bool = True, nproc_per_node: int = 1, max_runs: int | None = None,
+def run_local(sweep: Sweep, *, progress: bool = True, max_runs: int | None = None,
               log=print) -> dict[str, int]:
     """Build the missing runs of the sweep from this process, one after another, in the spec's order; with
     `max_runs`, stop after building that many (a pilot run, or a sweep fitted into a time window)."""
@@ -39,7 +39,7 @@ def run_local(sweep: Sweep, *, progress: bool = True, nproc_per_node: int = 1, m
             log(f"stopped after {max_runs} built run(s) (--max-runs); {len(todo) - i + 1} still to run")
             break
         log(f"[{i}/{len(todo)}] {run.run_id}  {describe(run, sweep.grid_keys)}")
-        path, status = run_one(run, sweep.results, progress=progress, nproc_per_node=nproc_per_node)
+        path, status = run_one(run, sweep.results, progress=progress)
         counts[status] += 1
         if status == "busy":
             log("          being built by another process: skipped")
@@ -72,16 +72,16 @@ def run_workers(spec_path: Path, sweep: Sweep, devices: list[str], *, progress: 
     return sum(p.wait() != 0 for p in procs)
 
 
-def _submitit_entry(spec: dict, results: str, nproc_per_node: int = 1) -> str:
-    """What one SLURM array task runs (module-level so submitit can pickle it). With several GPUs per run the
-    task starts `nproc_per_node` data-parallel processes itself (torchrun inside the job), so the Trainer
-    runs DDP instead of falling back to nn.DataParallel over the job's GPUs."""
-    path, status = run_one(RunSpec.from_dict(spec), results, progress=False, nproc_per_node=nproc_per_node)
+def _submitit_entry(spec: dict, results: str) -> str:
+    """What one SLURM array task runs (module-level so submitit can pickle it). With several GPUs per run
+    (`world_size`) the task starts that many data-parallel processes itself (torchrun inside the job), so the
+    Trainer runs DDP instead of falling back to nn.DataParallel over the job's GPUs."""
+    path, status = run_one(RunSpec.from_dict(spec), results, progress=False)
     return f"{status} {path}"
 
 
 def run_submitit(sweep: Sweep, *, folder: str | Path, cluster: str | None = None, timeout_min: int = 240,
-                 gpus_per_node: int = 1, partition: str | None = None, parallelism: int = 16,
+                 partition: str | None = None, parallelism: int = 16,
                  extra: dict | None = None, wait: bool = True, log=print) -> list:
     """Submit the missing runs as one job array (at most `parallelism` at once). `cluster="local"` runs
     the same code on this machine (tests); None lets submitit pick SLURM where it is available."""
@@ -95,11 +95,11 @@ def run_submitit(sweep: Sweep, *, folder: str | Path, cluster: str | None = None
         return []
     executor = submitit.AutoExecutor(folder=str(folder), cluster=cluster)
     params = {"timeout_min": timeout_min, "slurm_array_parallelism": parallelism, "name": f"jepa-{sweep.name}"}
-    if executor.cluster == "slurm":
-        params.update(gpus_per_node=gpus_per_node, **({"slurm_partition": partition} if partition else {}))
+    if executor.cluster == "slurm":  # a job gets the GPUs of its runs' processes
+        params.update(gpus_per_node=max(r.train.world_size for r in todo), **({"slurm_partition": partition} if partition else {}))
     executor.update_parameters(**params, **(extra or {}))
     args = ([r.to_dict() for r in todo], [str(sweep.results)] * len(todo))
-    jobs = executor.map_array(_submitit_entry, *args, [gpus_per_node] * len(todo))
+    jobs = executor.map_array(_submitit_entry, *args)
     log(f"submitted {len(jobs)} runs as a {executor.cluster} job array (first job id {jobs[0].job_id})")
     if wait:
         for job in jobs:

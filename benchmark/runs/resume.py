@@ -54,7 +54,7 @@ class SaveExtraState(TrainerCallback):
         folder = Path(args.output_dir) / f"checkpoint-{state.global_step}"
         torch.save(trainer._term_generator.get_state(), folder / GENERATOR)
         extra = {"step": state.global_step, "evaluations": self.epoch_eval.evaluations,
-                 "tokens_processed": trainer.tokens_processed, "tokens_computed": trainer.tokens_computed,
+                 "tokens_processed": trainer.global_tokens[0], "tokens_computed": trainer.global_tokens[1],
                  "dropout_rng": _jsonable(trainer._dropout_rng.getstate()), "diagnosed_step": trainer._diagnosed_step,
                  "total_loss_scalar": trainer._total_loss_scalar,
                  "wall_seconds": self.wall_before + (time.time() - (self.started or time.time()))}
@@ -73,7 +73,7 @@ def restore(trainer, epoch_eval, checkpoint: Path, train_log: Path, saver: SaveE
     if saver is not None:
         saver.resumed_loss_total = extra["total_loss_scalar"]
     epoch_eval.mark_done(extra["evaluations"])
-    trainer.tokens_processed, trainer.tokens_computed = extra["tokens_processed"], extra["tokens_computed"]
+    trainer.set_global_tokens(extra["tokens_processed"], extra["tokens_computed"])  # all processes' counts
     version, internal, gauss = extra["dropout_rng"]
     trainer._dropout_rng.setstate((version, tuple(internal), gauss))
     trainer._term_generator.set_state(torch.load(checkpoint / GENERATOR))

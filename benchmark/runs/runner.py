@@ -47,7 +47,7 @@ class EpochEval(TrainerCallback):
 
     def flops(self) -> float:
         t = self.trainer
-        return training_flops(self.n_params, t.tokens_processed * max(t.args.world_size, 1)) if t else 0.0
+        return training_flops(self.n_params, t.global_tokens[0]) if t else 0.0
 
     def mark_done(self, evaluations: list[dict]) -> None:
         """Evaluations made before a resume: kept, and not made again."""
@@ -97,8 +97,20 @@ class EpochEval(TrainerCallback):
         self.evaluate_now(model, state, final=True)  # a no-op unless the final state has not been evaluated
 
 
+class GlobalTokens(TrainerCallback):
+    """After every optimizer step, sum the token counts over processes (one all-reduce of two numbers; every rank
+    at the same step): the FLOPs of the evaluations, the budget and the summary all read the global counts."""
+
+    def __init__(self):
+        self.trainer = None
+
+    def on_step_end(self, args, state, control, **kw):
+        self.trainer.sum_tokens_over_processes()
+
+
 class FlopBudget(TrainerCallback):
-    """Stop training once the analytic FLOPs reach the budget (checked after each optimizer step)."""
+    """Stop training once the analytic FLOPs reach the budget (checked after each optimizer step, on the counts
+    of all processes: every rank stops at the same step)."""
 
     def __init__(self, budget: float, epoch_eval: EpochEval):
         self.budget, self.epoch_eval, self.stopped = budget, epoch_eval, False
@@ -122,6 +134,9 @@ def build(spec: RunSpec, work: Path, *, progress: bool = True) -> dict | None:
 
     work = Path(work)
     main_process = int(os.environ.get("RANK", "0")) == 0
+    launched = int(os.environ.get("WORLD_SIZE", "1"))
+    if launched != spec.train.world_size:  # execute() launches exactly world_size processes: never another batch
+        raise RuntimeError(f"run {spec.run_id} is for {spec.train.world_size} process(es), launched on {launched}")
     cfg, task, model, tok, items = prepare(spec.train)
     examples = {s: load_split(task, s, cfg.data_dir, spec.eval.limit, val_fraction=cfg.val_fraction,
                               subset=spec.eval.subset)
@@ -132,12 +147,13 @@ def build(spec: RunSpec, work: Path, *, progress: bool = True) -> dict | None:
         store.write_json_atomic(work / store.CONFIG, record)
     epoch_eval = EpochEval(spec, task, examples, tok, work, n_params, progress)
     saver = SaveExtraState(epoch_eval)
-    callbacks = [JsonlLogCallback(work / store.TRAIN_LOG), epoch_eval, saver]
+    counter = GlobalTokens()  # first: what the others read after a step is already summed
+    callbacks = [counter, JsonlLogCallback(work / store.TRAIN_LOG), epoch_eval, saver]
     budget = FlopBudget(cfg.flop_budget, epoch_eval) if cfg.flop_budget else None
     if budget:
         callbacks.append(budget)
     trainer = make_trainer(cfg, model, tok, items, work / _TRAINER_DIR, progress, callbacks=callbacks)
-    epoch_eval.trainer = trainer
+    epoch_eval.trainer = counter.trainer = trainer
     checkpoint = latest_checkpoint(work / _TRAINER_DIR) if cfg.checkpoint_every_epoch else None
     if checkpoint is not None:  # a killed run started again: continue where its last epoch ended
         saver.wall_before = restore(trainer, epoch_eval, checkpoint, work / store.TRAIN_LOG, saver)
@@ -158,8 +174,7 @@ def build(spec: RunSpec, work: Path, *, progress: bool = True) -> dict | None:
         "schema": SCHEMA_VERSION, "run_id": spec.run_id, "complete": True, "task": record["task"], "config": record["config"],
         "eval": record["eval"], "optimizer_steps": trainer.state.global_step,
         "epochs_run": round(trainer.state.epoch or 0.0, 3), "world_size": world,
-        "tokens_processed": trainer.tokens_processed * world,  # per-process count x processes (approximate)
-        "tokens_computed": trainer.tokens_computed * world,
+        "tokens_processed": trainer.global_tokens[0], "tokens_computed": trainer.global_tokens[1],  # all processes
         "flops": epoch_eval.flops(), "flop_budget": cfg.flop_budget,
         "stopped_by_budget": bool(budget and budget.stopped), "wall_seconds": round(wall, 2),
         "final": {e["split"]: {"epoch": e["epoch"], "main_metric": e["main_metric"], "accuracy": e["accuracy"],
@@ -181,6 +196,7 @@ def check_inputs(spec: RunSpec) -> None:
 
     spec.check()
     cfg = spec.train.resolved()
+    _check_processes(cfg)
     task = get_task(cfg.task)
     resolve_model_source(cfg.model)
     load_split(task, "train", cfg.data_dir, cfg.limit_train, val_fraction=cfg.val_fraction, subset=cfg.train_subset)
@@ -190,7 +206,23 @@ def check_inputs(spec: RunSpec) -> None:
         task.check_context(examples, spec.eval.scoring_context())
 
 
-def execute(spec: RunSpec, final: Path, *, replace: bool, progress: bool = True, nproc_per_node: int = 1) -> Path:
+def _check_processes(cfg) -> None:
+    """A run launches its own processes (`world_size`): refuse a launch that would train another global batch."""
+    import torch
+
+    from benchmark.training.options import ConfigError
+
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        raise ConfigError("jepa-bench launches a run's processes itself: run `jepa-bench train --nproc-per-node N` "
+                          "(or `sweep run --nproc-per-node N`) instead of wrapping it in torchrun")
+    gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if gpus > 1 and cfg.world_size == 1:
+        raise ConfigError(f"{gpus} GPUs are visible to one process: the Trainer would split each batch over them with "
+                          "nn.DataParallel (another global batch, and slower): train with --nproc-per-node "
+                          f"{gpus} (one process per GPU), or make one GPU visible (CUDA_VISIBLE_DEVICES=0)")
+
+
+def execute(spec: RunSpec, final: Path, *, replace: bool, progress: bool = True) -> Path:
     """Build the run into `final` through `final.partial`: removed if the build fails, kept on Ctrl-C (and of
     course on SIGKILL) so that starting the run again resumes from its latest epoch checkpoint."""
     from benchmark.runs.resume import latest_checkpoint
@@ -199,8 +231,8 @@ def execute(spec: RunSpec, final: Path, *, replace: bool, progress: bool = True,
     resumable = (spec.train.checkpoint_every_epoch and latest_checkpoint(partial / _TRAINER_DIR) is not None
                  and _partial_run_id(partial) == spec.run_id)  # never continue another run's work
     with store.building(final, replace=replace, keep_partial=resumable, keep_on_interrupt=True) as work:
-        if nproc_per_node > 1:
-            _torchrun(spec, work, nproc_per_node, progress)
+        if spec.train.world_size > 1:
+            _torchrun(spec, work, spec.train.world_size, progress)
         else:
             build(spec, work, progress=progress)
         if store.read_summary(work, spec.run_id) is None:
@@ -215,12 +247,11 @@ def _partial_run_id(partial: Path) -> str | None:
         return None
 
 
-def run_one(spec: RunSpec, results: str | Path, *, progress: bool = True,
-            nproc_per_node: int = 1) -> tuple[Path, str]:
+def run_one(spec: RunSpec, results: str | Path, *, progress: bool = True) -> tuple[Path, str]:
     """Build one run in the store. Returns (run directory, "done" | "built" | "busy").
 
-    This process holds the run's lock, owns the `.partial` work directory and publishes it; with
-    `nproc_per_node` > 1 the training itself is a `torchrun` launch of `build` (data parallel)."""
+    This process holds the run's lock, owns the `.partial` work directory and publishes it; with a
+    `world_size` > 1 the training itself is a `torchrun` launch of `build` (data parallel, one process per GPU)."""
     results = Path(results)
     run_id = spec.run_id
     final = results / run_id
@@ -232,16 +263,15 @@ def run_one(spec: RunSpec, results: str | Path, *, progress: bool = True,
         if store.is_done(results, run_id):  # finished by another process while we waited to lock
             return final, "done"
         check_inputs(spec)
-        return execute(spec, final, replace=True, progress=progress, nproc_per_node=nproc_per_node), "built"
+        return execute(spec, final, replace=True, progress=progress), "built"
 
 
-def train_one(spec: RunSpec, out: str | Path, *, overwrite: bool = False, progress: bool = True,
-              nproc_per_node: int = 1) -> Path:
+def train_one(spec: RunSpec, out: str | Path, *, overwrite: bool = False, progress: bool = True) -> Path:
     """`jepa-bench train`: one run into the folder `out`, with the layout, id and summary of a sweep run.
     Every setting and the output path are checked before the model loads."""
     check_inputs(spec)
     out = store.check_creatable(Path(out), overwrite=overwrite)
-    return execute(spec, out, replace=True, progress=progress, nproc_per_node=nproc_per_node)
+    return execute(spec, out, replace=True, progress=progress)
 
 
 def run_record(spec: RunSpec, cfg, task, model, items: list[dict], n_eval: dict[str, int]) -> RunRecord:

@@ -167,6 +167,21 @@ def plan_lines(sweep: Sweep, measured_root: Path | None = None) -> list[str]:
     return lines
 
 
+def with_processes(sweep: Sweep, processes: int | None) -> Sweep:
+    """The sweep's runs on `processes` data-parallel processes each (`--nproc-per-node`; None: as the spec says).
+    The number is part of each run (`world_size`: the global batch depends on it), so a run built on another
+    number of processes is another run, never reused. A spec that sets world_size itself must agree."""
+    if processes is None:
+        return sweep
+    if processes < 1:
+        raise ConfigError(f"--nproc-per-node must be >= 1, got {processes}")
+    other = sorted({r.train.world_size for r in sweep.runs} - {1, processes})
+    if other:
+        raise ConfigError(f"the spec sets world_size {other[0]} and --nproc-per-node is {processes}: drop one")
+    runs = tuple(dataclasses.replace(r, train=dataclasses.replace(r.train, world_size=processes)) for r in sweep.runs)
+    return dataclasses.replace(sweep, runs=runs)
+
+
 def select_runs(sweep: Sweep, selectors: list[str] | tuple[str, ...]) -> Sweep:
     """The sweep cut to the runs whose resolved config matches every `FIELD=VALUE` selector (`--only`): a
     part of a grid fitted into a time window, e.g. the tiny model's cells of a model-size sweep before the

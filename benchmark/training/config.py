@@ -91,6 +91,9 @@ class TrainConfig:
     batch_size: int = option(4, "per device (the authors' run scripts)", low=1)
     grad_accum: int = option(4, "the authors' run scripts; 4 x 4 x 8 GPUs = 128 sequences per optimizer step",
                              low=1)
+    world_size: int = option(1, "data-parallel processes (one per GPU; `--nproc-per-node`): each takes batch_size x "
+                                "grad_accum sequences per optimizer step, so the global batch, and the run, depend on "
+                                "it (the paper: 8)", low=1, high=4096, since=2)
     optimizer: str = option("adamw_torch", "HF Trainer's AdamW, what the authors used (tests use sgd to see "
                                            "scale); any `transformers` OptimizerNames value")
     max_grad_norm: float = option(1.0, "HF Trainer default, kept by the authors (0 = no clipping)", low=0)
@@ -206,7 +209,9 @@ SUITE_TRAINING_ARGUMENTS = {
 def typed_trainer_args(extra: dict) -> dict:
     """`trainer_args` checked and typed: every key a TrainingArguments parameter and none the suite sets (the
     error names the field to use instead); a number written as text (YAML reads `1e-6` as a string) becomes
-    a number where the parameter takes one."""
+    a number where the parameter takes one. Values are deep copies: TrainingArguments rewrites an `fsdp_config`
+    mapping in place, which would change the run's config, and so its id, in the middle of the run."""
+    import copy
     import dataclasses as dc
 
     from transformers import TrainingArguments
@@ -228,7 +233,7 @@ def typed_trainer_args(extra: dict) -> dict:
                 value = number(value)
             except ValueError:
                 raise ConfigError(f"trainer_args.{key} must be a number, got {value!r}") from None
-        out[key] = value
+        out[key] = copy.deepcopy(value)
     return out
 
 

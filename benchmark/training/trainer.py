@@ -40,8 +40,9 @@ class JepaTrainer(Trainer):
         self._term_generator = torch.Generator().manual_seed(term_seed(run_config.seed, self.args.process_index))
         self._window = None  # (labelled tokens, examples) of the current accumulation window
         self._sums: dict[str, float] = {}
-        self.tokens_processed = 0  # real tokens forwarded in training on this process (FLOPs, budgets)
+        self.tokens_processed = 0  # real tokens forwarded in training on this process
         self.tokens_computed = 0  # the same with padding: what the hardware actually computed
+        self.global_tokens = (0, 0)  # both summed over processes at the last optimizer step (FLOPs, budgets)
         self._diagnosed_step = -1  # the optimizer step whose JEPA diagnostic was last computed
 
     # ------------------------------------------------------------------ normalisation
@@ -54,6 +55,24 @@ class JepaTrainer(Trainer):
             tokens, examples = (int(x) for x in counts.sum(0))
         self._window = (max(tokens, 1), max(examples, 1))
         return batch_samples, num_items
+
+    def sum_tokens_over_processes(self) -> tuple[int, int]:
+        """This process's token counts summed over all processes: a collective, so every rank calls it at the same
+        point (runs/runner.py: after each optimizer step). FLOPs, budgets and summaries read the result, so every
+        rank of a budget-bound run decides to stop at the same step."""
+        counts = (self.tokens_processed, self.tokens_computed)
+        if self.args.world_size > 1:
+            local = torch.tensor(counts, dtype=torch.long, device=self.accelerator.device)
+            counts = tuple(int(x) for x in self.accelerator.reduce(local, reduction="sum"))
+        self.global_tokens = counts
+        return counts
+
+    def set_global_tokens(self, processed: int, computed: int) -> None:
+        """Resume: give each process a share of the saved global counts, so their sum is exact again."""
+        world, rank = max(self.args.world_size, 1), self.args.process_index
+        self.tokens_processed = processed // world + (rank < processed % world)
+        self.tokens_computed = computed // world + (rank < computed % world)
+        self.global_tokens = (processed, computed)
 
     def _aux_on(self) -> bool:
         cfg = self.run_config
@@ -128,6 +147,8 @@ class JepaTrainer(Trainer):
             raise TrainingDiverged(f"the gradient norm became {norm} at optimizer step {self.state.global_step}: "
                                    "lower lr or lbd, or use fp32; nothing was published")
         s, self._sums = self._sums, {}
+        if "loss" in logs and self.args.world_size > 1:  # every rank logs this step (the Trainer gathers `loss`)
+            s = self._sum_over_processes(s)
         if "loss" in logs and s.get("lm_count"):
             logs["lm_loss"] = s["lm_sum"] / s["lm_count"]  # mean token CE since the last log
             if s.get("aux_count"):
@@ -137,6 +158,17 @@ class JepaTrainer(Trainer):
             if s.get("diag_count"):
                 logs[DIAGNOSTIC_KEY] = s["diag_sum"] / s["diag_count"]
         super().log(logs, *args, **kwargs)
+
+
+    _SUMS = ("lm_sum", "lm_count", "aux_sum", "aux_count", "cos_sum", "diag_sum", "diag_count")
+
+    def _sum_over_processes(self, sums: dict) -> dict:
+        """The logged means over every process's examples, as one process with the whole batch would log them."""
+        local = torch.tensor([float(sums.get(k, 0.0)) for k in self._SUMS], dtype=torch.float64,
+                             device=self.accelerator.device)
+        total = self.accelerator.reduce(local, reduction="sum").tolist()
+        present = {k for k in self._SUMS if k in sums}
+        return {k: v for k, v in zip(self._SUMS, total) if k in present or v}
 
 
 class JsonlLogCallback(TrainerCallback):
