@@ -109,3 +109,34 @@ def test_a_bf16_step_runs_on_every_family(name, examples):
         parts = loss_parts(model, model.get_output_embeddings(), batch, mode="packed", objective="jepa", use_aux=True)
     parts.batch_loss().backward()
     assert torch.isfinite(parts.batch_loss()) and model.get_input_embeddings().weight.grad is not None
+
+
+@pytest.mark.parametrize("name", STAND_IN_MODELS)
+def test_generation_stops_at_the_family_end_of_turn(name, examples, monkeypatch):
+    """A turn ends at the family's end-of-turn token, which on Gemma-2 is not its EOS: the model is made to say two
+    content tokens, end its turn, then go on; the generation must stop at the end of turn and keep the two."""
+    from benchmark.evaluation.generate import end_of_turn_ids, generation_prompt, greedy_generate
+
+    model, tok = load_model_and_tokenizer(name, seed=0)
+    fam = STAND_INS[name]
+    content = tok("dog", add_special_tokens=False)["input_ids"][:1] + tok(".*", add_special_tokens=False)["input_ids"][:1]
+    script = content + [tok.convert_tokens_to_ids(fam.end_of_turn)] + content
+    real_forward = model.forward
+    prompt_len = {}
+
+    def scripted(*args, **kwargs):
+        out = real_forward(*args, **kwargs)
+        ids = kwargs.get("input_ids")
+        width = kwargs["attention_mask"].shape[1]
+        prompt_len.setdefault("n", width)
+        step = width - prompt_len["n"]
+        forced = torch.full_like(out.logits[:, -1, :], -1e4)
+        forced[:, script[min(step, len(script) - 1)]] = 1e4
+        out.logits[:, -1, :] = forced
+        return out
+
+    monkeypatch.setattr(model, "forward", scripted)
+    assert tok.convert_tokens_to_ids(fam.end_of_turn) in end_of_turn_ids(tok)
+    [g] = greedy_generate(model, tok, [generation_prompt(tok, examples[0].messages)], max_new_tokens=8,
+                          progress=False)
+    assert g.stopped and g.new_tokens == 2 and g.token_ids == tuple(content)

@@ -15,8 +15,10 @@ from tqdm.auto import tqdm
 
 from benchmark.training.models import PERCEPTION_TOKEN
 
-# End-of-turn markers of common chat templates; whichever the tokenizer knows stops generation.
-END_OF_TURN_TOKENS = ("<|im_end|>", "<|eot_id|>", "<end_of_turn>", "<|end|>", "<|endoftext|>")
+# End-of-turn markers of common chat templates; whichever the tokenizer knows stops generation. Llama-3's
+# generation_config also ends at <|end_of_text|> and <|eom_id|> (3.1's tool-call turn end).
+END_OF_TURN_TOKENS = ("<|im_end|>", "<|eot_id|>", "<end_of_turn>", "<|end|>", "<|endoftext|>", "<|end_of_text|>",
+                      "<|eom_id|>")
 
 
 @dataclass(frozen=True)
