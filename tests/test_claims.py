@@ -186,5 +186,5 @@ def test_an_arm_without_a_paper_cell_can_be_judged_by_the_claims_direction(tmp_p
         load_claims(data)
     data.write_text(head + "comparisons: [{results: results/rt, task: rotten_tomatoes, method: jepa, "
                     "measure: diagnostic, direction_only: true}]}\n")
-    with pytest.raises(ConfigError, match="judged by direction already"):
+    with pytest.raises(ConfigError, match="judged by a rule of its own"):
         load_claims(data)

@@ -21,19 +21,21 @@ from benchmark.data.shipped import paper_dir
 CLAIMS_FILE = paper_dir() / "claims.yaml"
 CLAIM_KEYS = ("id", "title", "claim", "source", "paper", "paper_version", "evidence", "paper_effect", "paper_spec",
               "cpu_spec", "comparisons", "no_run", "note")
-COMPARISON_KEYS = ("results", "task", "method", "versus", "measure", "model", "lbd", "predictors", "split",
+COMPARISON_KEYS = ("results", "task", "method", "versus", "measure", "model", "lbd", "predictors", "rows", "split",
                    "direction_only", "note")
 # What a comparison measures, and the report table that holds it (the verdict is that table's).
 MEASURES = {"score": "final score", "drop": "drop from the peak epoch (regular − arm)",
             "diagnostic": "fall of the JEPA term (arm − regular)",
             "linear_map": "held-out error of a linear map Text→Code (arm − regular)",
-            "smoothness": "mean |Δ| of adjacent (k, λ) cells − of all pairs of cells"}
+            "smoothness": "mean |Δ| of adjacent (k, λ) cells − of all pairs of cells",
+            "data_efficiency": "data multiplier M / N on regular's learning curve"}
 # The reference a comparison is set against, per measure: regular (tables.py, overfitting.py, diagnostic.py,
 # representation.py), cosine LLM-JEPA (Table 3, ablation.py), LLM-JEPA without loss dropout at equal FLOPs
 # (Table 6, loss_dropout.py) or all pairs of cells of a (k, λ) grid (Fig. 7, grid.py).
-# The measures whose report tables have no paper size and judge by the paper's direction already (diagnostic.py,
-# representation.py, grid.py); the others are in points and may be marked direction_only where no cell exists.
-JUDGED_BY_DIRECTION = ("diagnostic", "linear_map", "smoothness")
+# The measures whose report tables judge by a rule of their own: the paper's direction, having no paper size
+# (diagnostic.py, representation.py, grid.py), or the data multiplier's interval (data_efficiency.py); the others
+# are in points and may be marked direction_only where no cell exists.
+OWN_RULE = ("diagnostic", "linear_map", "smoothness", "data_efficiency")
 REFERENCES = {"regular": "regular", "cosine": "cosine", "ld0": "LD 0, λ 1", "all_pairs": "all pairs of cells"}
 # Each (measure, reference) the ledger reads: the report table that holds it (module, function), what the
 # builder reads (SCORES: runs, split and the paper's numbers; RUNS: the runs alone; ANALYSES: what `jepa-bench
@@ -48,7 +50,10 @@ TABLES = {("score", "regular"): ("tables", "comparison_table", SCORES, "regular 
           ("diagnostic", "regular"): ("diagnostic", "diagnostic_table", RUNS, "runs that logged the JEPA diagnostic"),
           ("linear_map", "regular"): ("representation", "representation_table", ANALYSES,
                                       "representation analysis (`jepa-bench represent --all-seeds`)"),
-          ("smoothness", "all_pairs"): ("grid", "grid_table", SCORES, "(k, λ) grid of at least two k and two λ")}
+          ("smoothness", "all_pairs"): ("grid", "grid_table", SCORES, "(k, λ) grid of at least two k and two λ"),
+          ("data_efficiency", "regular"): ("data_efficiency", "data_efficiency_table", SCORES,
+                                           "learning curve (regular on two or more training-set sizes, the arm "
+                                           "on fewer rows than the largest, two seeds or more)")}
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,7 @@ class Comparison:
     model: str | None = None  # pick one model's arm when the tree holds several (Table 15's sizes)
     lbd: float | None = None  # pick one arm when the tree holds several
     predictors: int | None = None
+    rows: int | None = None  # pick the arm trained on this many rows (data_efficiency: the multiplier of N rows)
     split: str = "test"
     # the paper prints no cell for this arm (a dataset beyond its tables): judge it by the claim's direction (the
     # sign of its paper_effect) alone, with the report row's own test, Holm family and MDE
@@ -139,8 +145,8 @@ def load_claims(path: str | Path = CLAIMS_FILE) -> list[Claim]:
             if comp.get("direction_only") and not c.get("paper_effect"):
                 raise ConfigError(f"{where}: direction_only needs the claim's paper_effect, whose sign is the "
                                   "direction judged")
-            if comp.get("direction_only") and measure in JUDGED_BY_DIRECTION:
-                raise ConfigError(f"{where}: measure {measure!r} is judged by direction already; drop direction_only")
+            if comp.get("direction_only") and measure in OWN_RULE:
+                raise ConfigError(f"{where}: measure {measure!r} is judged by a rule of its own; drop direction_only")
             comps.append(Comparison(**{**comp, "versus": versus}))
         if not comps and not c.get("no_run"):
             raise ConfigError(f"{where}: a claim without comparisons must say why (no_run)")
@@ -224,6 +230,8 @@ def _judge_row(comp: Comparison, root: Path, cache: dict) -> Judged:
         rows = rows[rows["lambda"] == comp.lbd]
     if comp.predictors is not None:
         rows = rows[rows["k"] == comp.predictors]
+    if comp.rows is not None and "rows" in rows:
+        rows = rows[rows["rows"] == comp.rows]
     if rows.empty:
         return Judged(comp, problem=f"no complete {comp.method} runs on {comp.task} in {comp.results} yet")
     if len(rows) > 1:

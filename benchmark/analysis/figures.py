@@ -222,3 +222,41 @@ def representation_figures(analysis: dict, task: str, out: Path) -> list[Path]:
         paths += plot_tsne({m: (v["tsne"]["text"], v["tsne"]["code"]) for m, v in models.items()}, out,
                            stem=f"tsne_{task}")
     return paths
+
+
+def plot_delta_vs_rows(runs: list[Run], task: str, split: str, out: Path) -> list[Path] | None:
+    """Each arm's Δ vs regular (paired by seed, ± one standard error) against the training rows both trained on
+    (a learning-curve tree: does the gap grow or shrink with data?); None with fewer than two such sizes."""
+    import math
+
+    from benchmark.analysis.data_efficiency import arms_by_size
+    from benchmark.analysis.tables import paired_detail
+
+    groups = {k: v for k, v in arms_by_size([r for r in runs if r.cfg["task"] == task], split).items()}
+    lines = {}
+    for (setting, label, arm), sizes in groups.items():
+        regular = groups.get((setting, "regular", (None, None)))
+        if label == "regular" or not regular:
+            continue
+        for n, rs in sizes.items():
+            if n in regular:
+                d = paired_detail(rs, regular[n], split)
+                if d["n_pairs"] >= 2:
+                    se = d["sd_diff"] / math.sqrt(d["n_pairs"]) if d["sd_diff"] == d["sd_diff"] else 0.0
+                    name = label + ("" if arm == (None, None) else f" (λ {arm[0]:g}" + (
+                        f", k {arm[1]})" if arm[1] is not None else ")"))
+                    lines.setdefault(name, []).append((n, d["delta"], se))
+    lines = {name: points for name, points in lines.items() if len({n for n, _, _ in points}) >= 2}
+    if not lines:
+        return None
+    fig, (ax,) = _figure()
+    for label, points in sorted(lines.items()):
+        points.sort()
+        ax.errorbar([p[0] for p in points], [p[1] for p in points], yerr=[p[2] for p in points], marker="o",
+                    capsize=3, label=label)
+    ax.axhline(0.0, color="grey", lw=0.8)
+    ax.set(xscale="log", xlabel="training rows", ylabel="Δ vs regular (points)",
+           title=f"{task}: the gain against training rows (± 1 s.e.)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return _save(fig, out, f"delta_vs_rows_{task}_{split}")

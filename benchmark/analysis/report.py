@@ -155,7 +155,9 @@ def write_readme(out: Path, title: str, runs: list[Run], table, figures: list[Pa
                 "accuracy_vs_flops": "accuracy against analytic training FLOPs (the paper's Fig. 5)",
                 "lambda_k": "LLM-JEPA accuracy over the λ × k grid (the paper's Fig. 7)",
                 "effect_vs_size": "each arm's Δ vs regular against the model's parameter count (the paper's "
-                                  "Table 15)"}
+                                  "Table 15)",
+                "delta_vs_rows": "each arm's Δ vs regular (paired by seed, ± 1 s.e.) against the training rows both "
+                                 "trained on"}
     for f in figures:
         if f.suffix != ".png":
             continue
@@ -198,6 +200,7 @@ def build_report(results: str | Path, out: str | Path, *, split: str = "test", t
     """Render the report of a results tree into `out` (replaced as a whole, atomically); returns its README."""
     from benchmark import store
     from benchmark.analysis.ablation import ablation_section, ablation_table
+    from benchmark.analysis.data_efficiency import data_efficiency_section, data_efficiency_table, test_noise_lines
     from benchmark.analysis.diagnostic import diagnostic_section, diagnostic_table
     from benchmark.analysis.grid import grid_section, grid_table
     from benchmark.analysis.loss_dropout import loss_dropout_section, loss_dropout_table
@@ -216,12 +219,14 @@ def build_report(results: str | Path, out: str | Path, *, split: str = "test", t
     loss_dropout = loss_dropout_table(runs, split, paper)
     diagnostic = diagnostic_table(runs)
     grid = grid_table(runs, split, paper)
+    efficiency = data_efficiency_table(runs, split, paper)
     analyses = read_analyses(results)
     representation = representation_table(analyses)
     with store.building(out, replace=True) as work:
         write_tables(table, work / "tables")
         for name, extra in (("ablation", ablation), ("loss_dropout", loss_dropout), ("overfitting", overfitting),
-                            ("diagnostic", diagnostic), ("grid", grid), ("representation", representation)):
+                            ("diagnostic", diagnostic), ("grid", grid), ("representation", representation),
+                            ("data_efficiency", efficiency.drop(columns=["shown"], errors="ignore"))):
             if not extra.empty:
                 extra.to_csv(work / "tables" / f"{name}.csv", index=False)
         drawn: list[Path] = []
@@ -231,10 +236,12 @@ def build_report(results: str | Path, out: str | Path, *, split: str = "test", t
             drawn += figures.plot_accuracy_vs_flops(runs, task, split, work / "figures")
             drawn += figures.plot_lambda_k(runs, task, split, work / "figures") or []
             drawn += figures.plot_effect_vs_size(runs, table, task, work / "figures") or []
+            drawn += figures.plot_delta_vs_rows(runs, task, split, work / "figures") or []
         for task, res in analyses.items():
             figures.representation_figures(res, task, work / "figures")
         sections = (ablation_section(ablation) + loss_dropout_section(loss_dropout)
-                    + overfitting_section(overfitting) + diagnostic_section(diagnostic) + grid_section(grid))
+                    + overfitting_section(overfitting) + diagnostic_section(diagnostic) + grid_section(grid)
+                    + data_efficiency_section(efficiency, test_noise_lines(runs, split)))
         if split != "test":  # a validation report is for choosing: say what `jepa-bench select` chooses
             from benchmark.analysis.select import format_ranking, rank
 
