@@ -79,7 +79,7 @@ def evaluate(*, run: str | Path | None = None, model: str | None = None, task: s
     OUT/<split>/{predictions.jsonl,metrics.json} and returns {split: summary}."""
     from benchmark import store
     from benchmark.evaluation.evaluate import evaluate as evaluate_split
-    from benchmark.training.models import load_for_evaluation, resolve_model_source
+    from benchmark.training.models import check_hub_model, load_for_evaluation, resolve_model_source
     from benchmark.training.options import check_values
     from tasks import get_task, load_split
 
@@ -97,6 +97,7 @@ def evaluate(*, run: str | Path | None = None, model: str | None = None, task: s
         the_task.check_context(exs, plan.scoring_context())  # e.g. every Spider database present
     store.check_creatable(t["out"], overwrite=True, what="evaluation folder")
     resolve_model_source(t["model"])
+    check_hub_model(t["model"])
     loaded, tok = load_for_evaluation(t["model"], plain=t["plain"], **t["base"])
     done = {}
     for split, exs in examples.items():

@@ -80,3 +80,25 @@ def test_trainer_args_are_copied_before_the_trainer_sees_them():
     before = (RunSpec(cfg).run_id, json.dumps(cfg.trainer_args, sort_keys=True))
     training_arguments(cfg, "/tmp/unused-output", progress=False)
     assert (RunSpec(cfg).run_id, json.dumps(cfg.trainer_args, sort_keys=True)) == before
+
+
+def test_a_hub_model_that_cannot_load_fails_the_sweep_before_its_first_run(tmp_path, data_dir, monkeypatch, capsys):
+    """Offline, a hub id that is not in the cache is found when the sweep is checked, with the step that fixes it:
+    not at load, after the first runs (on SLURM, after every array task has queued)."""
+    import yaml
+    from huggingface_hub import constants
+
+    import benchmark.training.models as models
+    from benchmark.cli import main
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(models, "_HUB_CHECKED", {})
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump({"fixed": {"task": "synth", "data_dir": str(data_dir), "limit_train": 4, "epochs": 1},
+                                    "grid": {"model": ["tiny-random-llama", "nobody-here/not-cached-model"]}}))
+    results = tmp_path / "results"
+    assert main(["sweep", "run", str(spec), "--results", str(results), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "nobody-here/not-cached-model" in err[0] and "HF_HUB_OFFLINE" in err[0]
+    assert "huggingface-cli download" in err[0] and not results.exists()  # nothing built, not even the first run

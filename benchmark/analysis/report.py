@@ -132,7 +132,9 @@ def write_readme(out: Path, title: str, runs: list[Run], table, figures: list[Pa
              "* each run's resolved config, task version and provenance: `<results>/<run_id>/config.json`", "",
              "## Comparison with the paper", "",
              (out / "tables" / "comparison.md").read_text(), "",
-             "Columns: Δ = our mean difference to the `regular` arm with the same settings (paired by seed); "
+             "Columns: hit cap = the share of outputs (mean over seeds) that ran into `max_new_tokens` without ending "
+             "their turn, where the cap and not the model sets the score; "
+             "Δ = our mean difference to the `regular` arm with the same settings (paired by seed); "
              "p = the paper's paired one-tailed t-test (H1: method > regular) over the common seeds; "
              "p (Holm) = Holm-corrected within each task's table of one model; MDE = the smallest true difference our paired "
              "test would detect (one-tailed, α 0.05, power 0.8, from the spread of the paired differences); "

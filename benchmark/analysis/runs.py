@@ -100,6 +100,20 @@ class Run:
             return None
         return 100 * ev["metrics"][metric or self.headline]["accuracy"]
 
+    def capped_share(self, split: str) -> float | None:
+        """Percent of the last `split` evaluation's outputs that ran into max_new_tokens without ending their turn
+        (metrics.json `asked.hit_max_new_tokens`): where it is high, the cap, not the model, sets the score
+        (GSM8K's chains of thought under the authors' 128 tokens). None where not recorded (a choice task)."""
+        evs = self.evaluations(split)
+        if not evs or "path" not in evs[-1]:
+            return None
+        try:
+            metrics = store.read_json(self.path / evs[-1]["path"] / store.EVAL_METRICS)
+        except store.StoreError:
+            return None
+        hit, n = metrics.get("asked", {}).get("hit_max_new_tokens"), metrics.get("n")
+        return None if hit is None or not n or metrics["asked"].get("kind") == "choice" else 100.0 * hit / n
+
     def final_flags(self, split: str, metric: str | None = None) -> list[int] | None:
         """Per example of the last `split` evaluation: 1 when `metric` judged it correct, else 0 (undecided
         counts wrong, as in the accuracy); None when the predictions file is not there."""

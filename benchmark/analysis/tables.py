@@ -117,6 +117,8 @@ def comparison_table(runs: list[Run], split: str, paper=None):
             row["regular_mean"] = stats.mean_std(base_scores)[0] if base_scores else math.nan
         scored = next(r for r in rs if r.score(split) is not None)
         row["test_rows"] = scored.evaluations(split)[-1].get("n", 0)  # for the floor rule (verdicts.py)
+        capped = [c for r in rs if r.score(split) is not None and (c := r.capped_share(split)) is not None]
+        row["hit_cap"] = sum(capped) / len(capped) if capped else math.nan
         ref = paper_reference(paper, cfg["task"], paper_method(label, cfg), bool(cfg.get("pretrain")), cfg["model"],
                               row["metric"], split=split, epochs=row["epochs"]) \
             or {"reason": "the paper reports no such number"}
@@ -252,6 +254,7 @@ def presentable(table):
         "λ": table["lambda"].map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:g}"),
         "k": table["k"].map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{int(v)}"),
         "n": table["n"], "ours (%)": [stats.format_mean_std(m, s) for m, s in zip(table["mean"], table["std"])],
+        "hit cap (%)": table["hit_cap"].map(lambda v: fmt_num(v, 1)),
         "Δ vs regular": table["delta"].map(fmt_num), "p (paired, 1-tailed)": table["p"].map(fmt_p),
         "p (Holm)": table["p_holm"].map(fmt_p), "MDE": table["mde"].map(fmt_num),
         "questions + / − (p)": [questions_cell(u, d, p) for u, d, p in

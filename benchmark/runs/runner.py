@@ -191,7 +191,7 @@ def build(spec: RunSpec, work: Path, *, progress: bool = True) -> dict | None:
 def check_inputs(spec: RunSpec) -> None:
     """Everything of a run that the user's input can break, checked before any folder is made or model
     loaded: the settings, the model name, every line of the data it will read, the scorers' needs."""
-    from benchmark.training.models import resolve_model_source
+    from benchmark.training.models import check_hub_model, resolve_model_source
     from tasks import get_task, load_split
 
     spec.check()
@@ -199,6 +199,7 @@ def check_inputs(spec: RunSpec) -> None:
     _check_processes(cfg)
     task = get_task(cfg.task)
     resolve_model_source(cfg.model)
+    check_hub_model(cfg.model)
     load_split(task, "train", cfg.data_dir, cfg.limit_train, val_fraction=cfg.val_fraction, subset=cfg.train_subset)
     for split in spec.eval.all_splits():
         examples = load_split(task, split, cfg.data_dir, spec.eval.limit, val_fraction=cfg.val_fraction,

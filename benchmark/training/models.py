@@ -162,6 +162,43 @@ def resolve_model_source(name: str) -> str:
     )
 
 
+_HUB_CHECKED: dict[str, str | None] = {}  # hub id -> the problem found (None: reachable), once per process
+
+
+def check_hub_model(name: str) -> None:
+    """A hub model's config and tokenizer, fetched once before anything runs (a sweep checks every run's model
+    before the first run starts; on SLURM before any job is queued): a gated, missing or uncached model fails
+    here, naming the model and the step that fixes it, not at load after the sweep has started."""
+    if name in EMBEDDED_MODELS or Path(name).expanduser().is_dir() or not _looks_like_hub_id(name):
+        return
+    if name not in _HUB_CHECKED:
+        _HUB_CHECKED[name] = _hub_problem(name)
+    if _HUB_CHECKED[name]:
+        raise ModelError(_HUB_CHECKED[name])
+
+
+def _hub_problem(name: str) -> str | None:
+    from huggingface_hub import constants
+    from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
+    from transformers import AutoConfig, AutoTokenizer
+
+    try:
+        AutoConfig.from_pretrained(name)
+        AutoTokenizer.from_pretrained(name)
+        return None
+    except GatedRepoError:
+        return (f"model {name} is gated: accept its licence on https://huggingface.co/{name}, then log in "
+                "(`huggingface-cli login`, or set HF_TOKEN)")
+    except RepositoryNotFoundError:
+        return (f"no model {name} on the hub (a typo? a private model needs `huggingface-cli login` or HF_TOKEN)")
+    except (OSError, ValueError) as e:
+        if constants.HF_HUB_OFFLINE:
+            return (f"model {name} is not in the local Hugging Face cache and HF_HUB_OFFLINE is set: download it "
+                    f"where the hub is reachable (`huggingface-cli download {name}`, into the HF_HOME every run "
+                    "shares), or unset HF_HUB_OFFLINE")
+        return f"cannot load model {name} from the hub: {str(e).splitlines()[0][:200]}"
+
+
 def hidden_size(name: str) -> int | None:
     """The model's hidden size without loading it: from the architecture of an embedded model, from the
     config.json of a local folder; None for a hub id (its config is remote)."""
