@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+from benchmark.analysis.comparisons import Comparison, register
 from benchmark.analysis.runs import Run, method_label
 from benchmark.analysis.versus import Design, versus_markdown, versus_table
 
@@ -64,3 +65,9 @@ def ablation_section(table) -> list[str]:
     for _, r in table[~table["reference"]].iterrows():
         lines.append(f"* {r['variant']}: **{r['verdict']}**: {r['verdict_reason']}")
     return lines + [""]
+
+
+register(Comparison(
+    measure="score", versus="cosine", reference="cosine", description="final score", paper="Table 3",
+    build=lambda i: ablation_table(i.runs, i.split, i.paper), section=lambda t, i: ablation_section(t),
+    csv="ablation", missing="finished Table 3 variant (beside its cosine arm)", order=10))

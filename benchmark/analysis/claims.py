@@ -23,46 +23,18 @@ CLAIM_KEYS = ("id", "title", "claim", "source", "paper", "paper_version", "evide
               "cpu_spec", "comparisons", "no_run", "note")
 COMPARISON_KEYS = ("results", "task", "method", "versus", "measure", "model", "lbd", "predictors", "rows", "split",
                    "direction_only", "note")
-# What a comparison measures, and the report table that holds it (the verdict is that table's).
-MEASURES = {"score": "final score", "drop": "drop from the peak epoch (regular − arm)",
-            "diagnostic": "fall of the JEPA term (arm − regular)",
-            "linear_map": "held-out error of a linear map Text→Code (arm − regular)",
-            "smoothness": "mean |Δ| of adjacent (k, λ) cells − of all pairs of cells",
-            "data_efficiency": "data multiplier M / N on regular's learning curve"}
-# The reference a comparison is set against, per measure: regular (tables.py, overfitting.py, diagnostic.py,
-# representation.py), cosine LLM-JEPA (Table 3, ablation.py), LLM-JEPA without loss dropout at equal FLOPs
-# (Table 6, loss_dropout.py) or all pairs of cells of a (k, λ) grid (Fig. 7, grid.py).
-# The measures whose report tables judge by a rule of their own: the paper's direction, having no paper size
-# (diagnostic.py, representation.py, grid.py), or the data multiplier's interval (data_efficiency.py); the others
-# are in points and may be marked direction_only where no cell exists.
-OWN_RULE = ("diagnostic", "linear_map", "smoothness", "data_efficiency")
-REFERENCES = {"regular": "regular", "cosine": "cosine", "ld0": "LD 0, λ 1", "all_pairs": "all pairs of cells"}
-# Each (measure, reference) the ledger reads: the report table that holds it (module, function), what the
-# builder reads (SCORES: runs, split and the paper's numbers; RUNS: the runs alone; ANALYSES: what `jepa-bench
-# represent` wrote into the tree) and what a tree lacks when that table is empty.
-SCORES, RUNS, ANALYSES = "scores", "runs", "analyses"
-TABLES = {("score", "regular"): ("tables", "comparison_table", SCORES, "regular comparison"),
-          ("score", "cosine"): ("ablation", "ablation_table", SCORES,
-                                "finished Table 3 variant (beside its cosine arm)"),
-          ("score", "ld0"): ("loss_dropout", "loss_dropout_table", SCORES,
-                             "finished loss-dropout arm under a FLOP budget (beside LD 0, λ 1)"),
-          ("drop", "regular"): ("overfitting", "overfitting_table", SCORES, "runs with per-epoch evaluations"),
-          ("diagnostic", "regular"): ("diagnostic", "diagnostic_table", RUNS, "runs that logged the JEPA diagnostic"),
-          ("linear_map", "regular"): ("representation", "representation_table", ANALYSES,
-                                      "representation analysis (`jepa-bench represent --all-seeds`)"),
-          ("smoothness", "all_pairs"): ("grid", "grid_table", SCORES, "(k, λ) grid of at least two k and two λ"),
-          ("data_efficiency", "regular"): ("data_efficiency", "data_efficiency_table", SCORES,
-                                           "learning curve (regular on two or more training-set sizes, the arm "
-                                           "on fewer rows than the largest, two seeds or more)")}
+# What a comparison measures, against which reference, and the report table that holds it: the registered
+# comparison records (analysis/comparisons.py), looked up by (measure, versus).
 
 
 @dataclass(frozen=True)
-class Comparison:
+class Entry:
+    """One comparison a claim cites: a registered comparison (measure, versus) on one arm of one results tree."""
     results: str  # a committed results tree
     task: str
     method: str  # the treatment's method label (jepa, stp, jepa-l2, ...)
-    versus: str = "regular"  # the reference (REFERENCES): regular, cosine (Table 3), ld0 (Table 6), all_pairs (grid)
-    measure: str = "score"  # MEASURES: score (final accuracy), drop, diagnostic, linear_map or smoothness
+    versus: str = "regular"  # the reference: regular, cosine (Table 3), ld0 (Table 6), all_pairs (grid), ...
+    measure: str = "score"  # a registered measure: score, drop, diagnostic, linear_map, smoothness, ...
     model: str | None = None  # pick one model's arm when the tree holds several (Table 15's sizes)
     lbd: float | None = None  # pick one arm when the tree holds several
     predictors: int | None = None
@@ -86,7 +58,7 @@ class Claim:
     paper_effect: float | None = None  # the paper's headline difference, percentage points
     paper_spec: tuple[str, ...] = ()
     cpu_spec: tuple[str, ...] = ()
-    comparisons: tuple[Comparison, ...] = ()
+    comparisons: tuple[Entry, ...] = ()
     no_run: str = ""  # why there are no runs (yet), when there are none
     note: str = ""
 
@@ -95,7 +67,7 @@ class Claim:
 class Judged:
     """One comparison's row from its report's table."""
 
-    comparison: Comparison
+    comparison: Entry
     row: dict = field(default_factory=dict)
     problem: str = ""
 
@@ -108,6 +80,7 @@ def _tuple(value) -> tuple:
 
 def load_claims(path: str | Path = CLAIMS_FILE) -> list[Claim]:
     """The ledger's data, every key checked (unknown keys fail with the file and the claim named)."""
+    from benchmark.analysis.comparisons import get_comparison
     from benchmark.data.shipped import load_yaml
     from benchmark.training.options import ConfigError
     from tasks.base import did_you_mean
@@ -132,22 +105,17 @@ def load_claims(path: str | Path = CLAIMS_FILE) -> list[Claim]:
             if bad:
                 raise ConfigError(f"{where}: " + "; ".join(did_you_mean("comparison key", b, list(COMPARISON_KEYS))
                                                           for b in bad))
-            measure = comp.get("measure", "score")
-            if measure not in MEASURES:
-                raise ConfigError(f"{where}: " + did_you_mean("measure", measure, list(MEASURES)))
-            references = [v for m, v in TABLES if m == measure]
-            # a measure with one reference needs no `versus` (smoothness is only against all pairs of cells)
-            versus = comp.get("versus", references[0] if len(references) == 1 else "regular")
-            if versus not in REFERENCES:
-                raise ConfigError(f"{where}: " + did_you_mean("versus", versus, list(REFERENCES)))
-            if (measure, versus) not in TABLES:
-                raise ConfigError(f"{where}: measure {measure!r} is against {' or '.join(references)}, not {versus!r}")
+            try:
+                record = get_comparison(comp.get("measure", "score"), comp.get("versus"))
+            except ConfigError as e:
+                raise ConfigError(f"{where}: {e}") from None
             if comp.get("direction_only") and not c.get("paper_effect"):
                 raise ConfigError(f"{where}: direction_only needs the claim's paper_effect, whose sign is the "
                                   "direction judged")
-            if comp.get("direction_only") and measure in OWN_RULE:
-                raise ConfigError(f"{where}: measure {measure!r} is judged by a rule of its own; drop direction_only")
-            comps.append(Comparison(**{**comp, "versus": versus}))
+            if comp.get("direction_only") and record.own_rule:
+                raise ConfigError(f"{where}: measure {record.measure!r} is judged by a rule of its own; drop "
+                                  "direction_only")
+            comps.append(Entry(**{**comp, "measure": record.measure, "versus": record.versus}))
         if not comps and not c.get("no_run"):
             raise ConfigError(f"{where}: a claim without comparisons must say why (no_run)")
         claims.append(Claim(**{**c, "paper_spec": _tuple(c.get("paper_spec")), "cpu_spec": _tuple(c.get("cpu_spec")),
@@ -159,29 +127,22 @@ def load_claims(path: str | Path = CLAIMS_FILE) -> list[Claim]:
     return claims
 
 
-def _table(results: Path, split: str, kind: tuple[str, str], cache: dict):
-    """One report table of a results tree (TABLES), built the first time a comparison asks for it."""
-    import importlib
-
+def _table(results: Path, split: str, comparison, cache: dict):
+    """One registered comparison's table of a results tree, built the first time an entry asks for it."""
+    from benchmark.analysis.comparisons import Inputs
     from benchmark.analysis.paper import load_paper_numbers
     from benchmark.analysis.runs import load_runs
-    from benchmark.runs.represent import read_analyses
 
     runs_key = (str(results), split)
     if runs_key not in cache:
-        cache[runs_key] = (load_runs(results, log=lambda *a: None), load_paper_numbers())
-    key = runs_key + kind
+        cache[runs_key] = Inputs(load_runs(results, log=lambda *a: None), split, load_paper_numbers(), results)
+    key = runs_key + comparison.key
     if key not in cache:
-        runs, paper = cache[runs_key]
-        module, name, reads, _ = TABLES[kind]
-        build = getattr(importlib.import_module(f"benchmark.analysis.{module}"), name)
-        inputs = {SCORES: lambda: (runs, split, paper), RUNS: lambda: (runs,),
-                  ANALYSES: lambda: (read_analyses(results),)}[reads]()
-        cache[key] = build(*inputs)
+        cache[key] = comparison.build(cache[runs_key])
     return cache[key]
 
 
-def judge(comp: Comparison, root: Path, cache: dict, claim: Claim | None = None) -> Judged:
+def judge(comp: Entry, root: Path, cache: dict, claim: Claim | None = None) -> Judged:
     judged = _judge_row(comp, root, cache)
     if comp.direction_only and not judged.problem:
         return _judge_direction_only(judged, claim)
@@ -212,17 +173,19 @@ def _judge_direction_only(judged: Judged, claim: Claim) -> Judged:
                              "paper_table": source})
 
 
-def _judge_row(comp: Comparison, root: Path, cache: dict) -> Judged:
+def _judge_row(comp: Entry, root: Path, cache: dict) -> Judged:
+    from benchmark.analysis.comparisons import get_comparison
+
     results = root / comp.results
     if not results.is_dir():
         return Judged(comp, problem=f"results tree {comp.results} is not committed")
+    record = get_comparison(comp.measure, comp.versus)
     try:
-        table = _table(results, comp.split, (comp.measure, comp.versus), cache)
+        table = _table(results, comp.split, record, cache)
     except ReportError as e:
         return Judged(comp, problem=str(e))
     if table.empty:
-        what = TABLES[(comp.measure, comp.versus)][3]
-        return Judged(comp, problem=f"no {what} in {comp.results} yet")
+        return Judged(comp, problem=f"no {record.missing} in {comp.results} yet")
     rows = table[(table["task"] == comp.task) & (table["method"] == comp.method)]
     if comp.model is not None:
         rows = rows[rows["model"] == comp.model]
@@ -257,20 +220,22 @@ def claim_status(claim: Claim, judged: list[Judged]) -> str:
 
 
 def _ours(j: Judged) -> str:
+    from benchmark.analysis.comparisons import get_comparison
+
     r = j.row
     if j.problem:
         return f"— ({j.problem})"
     if isinstance(r.get("ours"), str):  # a table whose test is not a paired t-test says what it measured
         return r["ours"]
     comp = j.comparison
-    digits, unit = {"diagnostic": (4, ""), "linear_map": (3, "")}.get(comp.measure, (2, " points"))
-    what = "Δ" if comp.measure == "score" else f"Δ {MEASURES[comp.measure]}"
-    arm = r["variant"] if comp.versus == "ld0" else r["method"]
-    arm += f" k={comp.predictors}" if comp.predictors is not None and comp.versus != "ld0" else ""  # picked: name it
+    record = get_comparison(comp.measure, comp.versus)
+    what = "Δ" if comp.measure == "score" else f"Δ {record.description}"
+    arm = r[record.arm_column]
+    arm += f" k={comp.predictors}" if comp.predictors is not None and record.arm_column == "method" else ""  # picked
     task = f"{r['task']} ({r['model']})" if comp.model else r["task"]  # the comparison picked a model: name it
-    return (f"{arm} on {task}: {what} vs {REFERENCES[comp.versus]} {fmt_num(r['delta'], digits)}{unit} over "
+    return (f"{arm} on {task}: {what} vs {record.reference} {fmt_num(r['delta'], record.digits)}{record.unit} over "
             f"{int(r['n_pairs'])} seeds (p {fmt_p(r['p'])}, Holm {fmt_p(r.get('p_holm', math.nan))}), "
-            f"MDE {fmt_num(r.get('mde', math.nan), digits)}")
+            f"MDE {fmt_num(r.get('mde', math.nan), record.digits)}")
 
 
 def rows_for_csv(claims: list[Claim], judged: dict[str, list[Judged]]) -> list[dict]:

@@ -22,6 +22,7 @@ import json
 import math
 import random
 
+from benchmark.analysis.comparisons import Comparison, register
 from benchmark.analysis.runs import Run, fmt_num, is_baseline, uses_predictors
 
 PAPER_MULTIPLIER = 16.0  # STP abstract: "16x less training data"
@@ -206,3 +207,12 @@ def test_noise_lines(runs: list[Run], split: str) -> list[str]:
     return lines + ["", "The binomial standard error, sqrt(p (1 − p) / n) in points, is what test-row sampling alone "
                         "moves one run's score; where it is well below the spread over seeds, training noise "
                         "dominates and more seeds, not more test rows, tighten a comparison.", ""]
+
+
+register(Comparison(
+    measure="data_efficiency", versus="regular", reference="regular",
+    description="data multiplier M / N on regular's learning curve", paper=PAPER_SOURCE,
+    build=lambda i: data_efficiency_table(i.runs, i.split, i.paper),
+    section=lambda t, i: data_efficiency_section(t, test_noise_lines(i.runs, i.split)), csv="data_efficiency",
+    missing="learning curve (regular on two or more training-set sizes, the arm on fewer rows than the largest, "
+            "two seeds or more)", order=60, own_rule=True))

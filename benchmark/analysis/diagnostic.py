@@ -12,6 +12,7 @@ was absent.
 """
 from __future__ import annotations
 
+from benchmark.analysis.comparisons import Comparison, register
 from benchmark.analysis.runs import Run, arm_heading, fmt_num, fmt_p, group_arms, is_baseline, uses_predictors
 from benchmark.analysis.tables import UNPAIRED, judge_direction_only, paired_values
 from benchmark.training.objectives import DIAGNOSTIC_KEY
@@ -93,3 +94,9 @@ def diagnostic_section(table) -> list[str]:
     for _, r in table[~table["baseline"]].iterrows():
         lines.append(f"* {arm_heading(r, table['model'].nunique() > 1)}: **{r['verdict']}**: {r['verdict_reason']}")
     return lines + [""]
+
+
+register(Comparison(
+    measure="diagnostic", versus="regular", reference="regular", description="fall of the JEPA term (arm − regular)",
+    paper="Fig. 3 right", build=lambda i: diagnostic_table(i.runs), section=lambda t, i: diagnostic_section(t),
+    csv="diagnostic", missing="runs that logged the JEPA diagnostic", order=40, digits=4, unit="", own_rule=True))

@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import math
 
+from benchmark.analysis.comparisons import Comparison, register
 from benchmark.analysis.runs import Run, fmt_num, fmt_p, is_baseline, uses_predictors
 
 PERMUTATIONS = 10_000  # the p-value's resolution (1e-4), a fraction of a second per grid
@@ -152,3 +153,10 @@ def grid_section(table) -> list[str]:
     for _, r in table.iterrows():
         lines.append(f"* {r['task']} {r['method']}: **{r['verdict']}**: {r['verdict_reason']}")
     return lines + [""]
+
+
+register(Comparison(
+    measure="smoothness", versus="all_pairs", reference="all pairs of cells",
+    description="mean |Δ| of adjacent (k, λ) cells − of all pairs of cells", paper="Fig. 7",
+    build=lambda i: grid_table(i.runs, i.split, i.paper), section=lambda t, i: grid_section(t), csv="grid",
+    missing="(k, λ) grid of at least two k and two λ", order=50, own_rule=True))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 
+from benchmark.analysis.comparisons import Comparison, register
 from benchmark.analysis.runs import Run, method_label
 from benchmark.analysis.versus import Design, versus_markdown, versus_table
 
@@ -73,3 +74,10 @@ def loss_dropout_section(table) -> list[str]:
     for _, r in table[~table["reference"]].iterrows():
         lines.append(f"* {r['variant']}: **{r['verdict']}**: {r['verdict_reason']}")
     return lines + [""]
+
+
+register(Comparison(
+    measure="score", versus="ld0", reference=REFERENCE, description="final score", paper=PAPER_SOURCE,
+    build=lambda i: loss_dropout_table(i.runs, i.split, i.paper), section=lambda t, i: loss_dropout_section(t),
+    csv="loss_dropout", missing="finished loss-dropout arm under a FLOP budget (beside LD 0, λ 1)", order=20,
+    arm_column="variant"))

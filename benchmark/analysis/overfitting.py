@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 
+from benchmark.analysis.comparisons import Comparison, register
 from benchmark.analysis.runs import Run, arm_heading, fmt_num, fmt_p, group_arms, is_baseline, uses_predictors
 from benchmark.analysis.paper_cells import PAPER_SPLIT
 from benchmark.analysis.tables import UNPAIRED, holm_within_tasks, judge_rows, paired_values
@@ -155,3 +156,10 @@ def overfitting_section(table) -> list[str]:
     for _, r in table[~table["baseline"]].iterrows():
         lines.append(f"* {arm_heading(r, table['model'].nunique() > 1)}: **{r['verdict']}**: {r['verdict_reason']}")
     return lines + [""]
+
+
+register(Comparison(
+    measure="drop", versus="regular", reference="regular", description="drop from the peak epoch (regular − arm)",
+    paper=PAPER_SOURCE, build=lambda i: overfitting_table(i.runs, i.split, i.paper),
+    section=lambda t, i: overfitting_section(t), csv="overfitting", missing="runs with per-epoch evaluations",
+    order=30))

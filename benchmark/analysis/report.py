@@ -7,11 +7,10 @@ Reads only the results tree (through benchmark.store and analysis/runs.py) and t
     OUT/tables/comparison.{md,tex,csv}  mean ± std over seeds, n, Δ vs regular, paired one-tailed p, Holm p,
                                         a sign test over test questions,
                                         the paper's number, verdict per cell (analysis/tables.py)
-    OUT/tables/{ablation,loss_dropout,overfitting,diagnostic}.csv
-                                        when the tree has them: Table 3's variants vs cosine (ablation.py),
-                                        loss dropout at equal FLOPs vs LD 0 (loss_dropout.py, Table 6),
-                                        the drop from each arm's peak epoch (overfitting.py, Fig. 1 right),
-                                        the JEPA term under each objective (diagnostic.py, Fig. 3 right)
+    OUT/tables/<name>.csv               every registered comparison's table, when the tree has one
+                                        (analysis/comparisons.py: Table 3's variants, loss dropout, the drop
+                                        from the peak, the JEPA term, the (k, λ) grid, data efficiency, the
+                                        representations), each with its README section
     OUT/figures/*.png|pdf               accuracy vs epoch (± std band), losses over steps, accuracy vs FLOPs,
                                         λ × k heatmap, effect vs model size, representations (figures.py)
 """
@@ -23,7 +22,7 @@ from pathlib import Path
 from benchmark.analysis import figures
 from benchmark.analysis.paper_cells import PAPER_EPOCHS, PAPER_MODEL
 from benchmark.analysis.runs import IGNORED_FIELDS, Run, arm_heading, load_runs, method_label, varying_fields
-from benchmark.analysis.tables import comparison_table, write_tables
+from benchmark.analysis.tables import write_tables
 
 PAPER_LR_GRID = (1e-5, 2e-5, 4e-5, 8e-5)  # paper §4: the best baseline lr of this grid is reused for JEPA
 
@@ -107,7 +106,7 @@ def _cost_line(runs: list[Run]) -> str:
 
 
 def write_readme(out: Path, title: str, runs: list[Run], table, figures: list[Path], split: str,
-                 representation_lines: list[str] = (), sections: list[str] = ()) -> Path:
+                 after_figures: list[str] = (), sections: list[str] = ()) -> Path:
     from benchmark.analysis import verdicts
 
     first = runs[0].record()
@@ -166,71 +165,33 @@ def write_readme(out: Path, title: str, runs: list[Run], table, figures: list[Pa
         kind = next((k for k in captions if f.stem.startswith(k)), f.stem)
         lines += [f"![{f.stem}](figures/{f.name})", "", f"*{f.stem}*: {captions.get(kind, '')} "
                   f"([PDF](figures/{f.stem}.pdf))", ""]
-    if representation_lines:
-        lines += ["## Representations (paper Fig. 3 left, Table 14)", "",
-                  "Enc = last-token final-layer hidden state of a view rendered alone. Singular values of the "
-                  "differences are not centred. The linear map is fitted on half the examples and scored on the "
-                  "other half (with N ≤ D an in-sample fit is exact).", ""] + list(representation_lines)
+    lines += list(after_figures)
     lines += ["## Differences from the paper's protocol", ""] + [f"* {d}" for d in _deviations(runs)] + [""]
     path = out / "README.md"
     path.write_text("\n".join(lines))
     return path
 
 
-def representation_lines(analyses: dict[str, dict]) -> list[str]:
-    """README lines for the analyses `jepa-bench represent` wrote into the tree (paper Fig. 3 left, Table 14)."""
-    lines = []
-    for task, res in sorted(analyses.items()):
-        lines += [f"### {task} ({res['n_examples']} test examples; {res['text_encoding']} vs Enc(Code))", "",
-                  "| model | run | mean of top singular values of Enc(Text) − Enc(Code) | linear map Text→Code, "
-                  f"held-out relative error (ridge {res.get('ridge', 0.0)}) | same, plain least squares |",
-                  "|---|---|---|---|---|"]
-        f3 = lambda v: "—" if v is None else f"{v:.3f}"  # noqa: E731
-        for name, m in res["models"].items():
-            held = m["linear_map"]
-            lines.append(f"| {name} | {res.get('runs', {}).get(name, res.get('base_model', ''))} | "
-                         f"{m['mean_top']:.3f} | {f3(held['heldout_relative'])} | "
-                         f"{f3(held.get('heldout_relative_lstsq'))} |")
-        lines += ["", f"![singular values](figures/singular_values_{task}.png)", ""]
-        if all("tsne" in m for m in res["models"].values()):
-            lines += [f"![t-SNE](figures/tsne_{task}.png)", ""]
-    return lines
-
-
 def build_report(results: str | Path, out: str | Path, *, split: str = "test", title: str | None = None,
                  metric: str | None = None, skip_broken: bool = False, log=print) -> Path:
-    """Render the report of a results tree into `out` (replaced as a whole, atomically); returns its README."""
+    """Render the report of a results tree into `out` (replaced as a whole, atomically); returns its README.
+    Every registered comparison (analysis/comparisons.py) builds its table, and writes its file and section."""
     from benchmark import store
-    from benchmark.analysis.ablation import ablation_section, ablation_table
-    from benchmark.analysis.data_efficiency import data_efficiency_section, data_efficiency_table, test_noise_lines
-    from benchmark.analysis.diagnostic import diagnostic_section, diagnostic_table
-    from benchmark.analysis.grid import grid_section, grid_table
-    from benchmark.analysis.loss_dropout import loss_dropout_section, loss_dropout_table
-    from benchmark.analysis.overfitting import overfitting_section, overfitting_table
+    from benchmark.analysis.comparisons import Inputs, all_comparisons
     from benchmark.analysis.paper import load_paper_numbers
-    from benchmark.analysis.representation import representation_section, representation_table
-    from benchmark.runs.represent import read_analyses
 
     results, out = Path(results), Path(out)
     runs = load_runs(results, metric, skip_broken=skip_broken, log=log)
     store.check_creatable(out, overwrite=True, what="report folder")
-    paper = load_paper_numbers()
-    table = comparison_table(runs, split, paper)
-    ablation = ablation_table(runs, split, paper)
-    overfitting = overfitting_table(runs, split, paper)
-    loss_dropout = loss_dropout_table(runs, split, paper)
-    diagnostic = diagnostic_table(runs)
-    grid = grid_table(runs, split, paper)
-    efficiency = data_efficiency_table(runs, split, paper)
-    analyses = read_analyses(results)
-    representation = representation_table(analyses)
+    inputs = Inputs(runs, split, load_paper_numbers(), results)
+    comparisons = all_comparisons()
+    tables = {c.key: c.build(inputs) for c in comparisons}
+    table = tables[("score", "regular")]
     with store.building(out, replace=True) as work:
         write_tables(table, work / "tables")
-        for name, extra in (("ablation", ablation), ("loss_dropout", loss_dropout), ("overfitting", overfitting),
-                            ("diagnostic", diagnostic), ("grid", grid), ("representation", representation),
-                            ("data_efficiency", efficiency.drop(columns=["shown"], errors="ignore"))):
-            if not extra.empty:
-                extra.to_csv(work / "tables" / f"{name}.csv", index=False)
+        for c in comparisons:
+            if c.csv and not tables[c.key].empty:
+                tables[c.key].to_csv(work / "tables" / f"{c.csv}.csv", index=False)
         drawn: list[Path] = []
         for task in sorted({r.cfg["task"] for r in runs}):
             drawn += figures.plot_accuracy_vs_epoch(runs, task, split, work / "figures")
@@ -239,16 +200,15 @@ def build_report(results: str | Path, out: str | Path, *, split: str = "test", t
             drawn += figures.plot_lambda_k(runs, task, split, work / "figures") or []
             drawn += figures.plot_effect_vs_size(runs, table, task, work / "figures") or []
             drawn += figures.plot_delta_vs_rows(runs, task, split, work / "figures") or []
-        for task, res in analyses.items():
+        for task, res in inputs.analyses().items():
             figures.representation_figures(res, task, work / "figures")
-        sections = (ablation_section(ablation) + loss_dropout_section(loss_dropout)
-                    + overfitting_section(overfitting) + diagnostic_section(diagnostic) + grid_section(grid)
-                    + data_efficiency_section(efficiency, test_noise_lines(runs, split)))
+        sections = [line for c in comparisons if c.section and not c.after_figures
+                    for line in c.section(tables[c.key], inputs)]
+        after = [line for c in comparisons if c.section and c.after_figures for line in c.section(tables[c.key], inputs)]
         if split != "test":  # a validation report is for choosing: say what `jepa-bench select` chooses
             from benchmark.analysis.select import format_ranking, rank
 
             sections += [f"## Choice on `{split}` (`jepa-bench select`)", "", "```",
                          format_ranking(rank(runs, split, metric), split, metric or runs[0].headline), "```", ""]
-        write_readme(work, title or f"Report: {results}", runs, table, drawn, split,
-                     representation_lines(analyses) + representation_section(representation), sections)
+        write_readme(work, title or f"Report: {results}", runs, table, drawn, split, after, sections)
     return out / "README.md"

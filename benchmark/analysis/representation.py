@@ -15,6 +15,7 @@ cannot say whether an effect of the paper's size was absent (as for the JEPA ter
 """
 from __future__ import annotations
 
+from benchmark.analysis.comparisons import Comparison, register
 from benchmark.analysis.runs import fmt_num, fmt_p
 from benchmark.analysis.tables import UNPAIRED, judge_direction_only, paired_values
 from benchmark.training.objectives import BASELINE
@@ -91,6 +92,32 @@ def underdetermined(fit_rows, dim) -> bool:
     return ok(fit_rows) and ok(dim) and fit_rows <= dim + 1
 
 
+def representation_lines(analyses: dict[str, dict]) -> list[str]:
+    """README lines for the analyses `jepa-bench represent` wrote into the tree (paper Fig. 3 left, Table 14), below
+    the report's figures; none before `represent` has run."""
+    if not analyses:
+        return []
+    lines = ["## Representations (paper Fig. 3 left, Table 14)", "",
+             "Enc = last-token final-layer hidden state of a view rendered alone. Singular values of the "
+             "differences are not centred. The linear map is fitted on half the examples and scored on the "
+             "other half (with N ≤ D an in-sample fit is exact).", ""]
+    for task, res in sorted(analyses.items()):
+        lines += [f"### {task} ({res['n_examples']} test examples; {res['text_encoding']} vs Enc(Code))", "",
+                  "| model | run | mean of top singular values of Enc(Text) − Enc(Code) | linear map Text→Code, "
+                  f"held-out relative error (ridge {res.get('ridge', 0.0)}) | same, plain least squares |",
+                  "|---|---|---|---|---|"]
+        f3 = lambda v: "—" if v is None else f"{v:.3f}"  # noqa: E731
+        for name, m in res["models"].items():
+            held = m["linear_map"]
+            lines.append(f"| {name} | {res.get('runs', {}).get(name, res.get('base_model', ''))} | "
+                         f"{m['mean_top']:.3f} | {f3(held['heldout_relative'])} | "
+                         f"{f3(held.get('heldout_relative_lstsq'))} |")
+        lines += ["", f"![singular values](figures/singular_values_{task}.png)", ""]
+        if all("tsne" in m for m in res["models"].values()):
+            lines += [f"![t-SNE](figures/tsne_{task}.png)", ""]
+    return lines
+
+
 def representation_section(table) -> list[str]:
     """README lines for the paired representation table (none before `represent` has run)."""
     import pandas as pd
@@ -122,3 +149,12 @@ def representation_section(table) -> list[str]:
         lines.append(f"* {r['task']} {r['method']}" + (f" k={int(r['k'])}" if r["k"] == r["k"] and r["k"] is not None
                                                        else "") + f": **{r['verdict']}**: {r['verdict_reason']}")
     return lines + [""]
+
+
+register(Comparison(
+    measure="linear_map", versus="regular", reference="regular",
+    description="held-out error of a linear map Text→Code (arm − regular)", paper="Table 14",
+    build=lambda i: representation_table(i.analyses()),
+    section=lambda t, i: representation_lines(i.analyses()) + representation_section(t), csv="representation",
+    missing="representation analysis (`jepa-bench represent --all-seeds`)", after_figures=True, order=70, digits=3,
+    unit="", own_rule=True))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from benchmark.analysis.comparisons import Comparison, register
 from benchmark.analysis.paper_cells import only_the_papers_setting, paper_method, paper_reference
 from benchmark.analysis.runs import ReportError, Run, fmt_num, fmt_p, group_arms, is_baseline, uses_predictors
 
@@ -276,3 +277,9 @@ def write_tables(table, out: Path) -> dict[str, Path]:
     paths["tex"].write_text(shown.to_latex(index=False, escape=True))
     table.to_csv(paths["csv"], index=False)
     return paths
+
+
+register(Comparison(
+    measure="score", versus="regular", reference="regular", description="final score",
+    paper="the paper's tables of each setting (paper_cells.py)",
+    build=lambda i: comparison_table(i.runs, i.split, i.paper), missing="regular comparison", order=0))
