@@ -61,16 +61,22 @@ def test_the_committed_ledger_is_current(tmp_path):
     assert (ROOT / "reports" / "claims.md").read_text() == (tmp_path / "claims.md").read_text()
 
 
-def test_readme_summary_says_what_the_ledger_says(claims):
-    import pandas as pd
+def test_the_readme_claims_table_is_generated_and_current(claims, tmp_path):
+    """The README's summary of the ledger is the block `jepa-bench claims` writes between its markers, so a hand
+    copy cannot drift from claims.csv (as LD 0 at a 4-seed mean beside 3-seed deltas once did)."""
+    import shutil
 
-    ledger = pd.read_csv(ROOT / "reports" / "claims.csv").drop_duplicates("id").set_index("id")["status"]
-    readme = (ROOT / "README.md").read_text()
-    rows = re.findall(r"^\| \[([^\]]+)\]\(reports/claims\.md#[^)]*\) \|.*\| \*\*([^*]+)\*\* \|$", readme, re.M)
-    titles = {c.title: c.id for c in claims}
-    assert len(rows) == len(claims), "the README's ledger table lists every claim"
-    for title, status in rows:
-        assert ledger[titles[title]] == status, title
+    from benchmark.analysis.claims import README_BEGIN, README_END
+
+    copy = tmp_path / "README.md"
+    shutil.copy(ROOT / "README.md", copy)
+    build_ledger(tmp_path / "out", root=ROOT, readme=copy)
+    assert copy.read_text() == (ROOT / "README.md").read_text(), "run `jepa-bench claims` and commit the README"
+    block = copy.read_text().split(README_BEGIN)[1].split(README_END)[0]
+    assert block.count("\n| [") == len(claims)
+    copy.write_text("no markers here")
+    with pytest.raises(ConfigError, match="no claims-table markers"):
+        build_ledger(tmp_path / "out", root=ROOT, readme=copy)
 
 
 def test_bad_claims_data_is_refused(tmp_path):
@@ -172,7 +178,7 @@ def test_an_arm_without_a_paper_cell_can_be_judged_by_the_claims_direction(tmp_p
     data.write_text(head + "comparisons: [{results: results/fall, task: rotten_tomatoes, method: jepa, "
                     "direction_only: true}]}\n")
     claim = load_claims(data)[0]
-    assert judge(claim.comparisons[0], tmp_path, {}, claim).row["verdict"] == "not reproduced (no paper effect size)"
+    assert judge(claim.comparisons[0], tmp_path, {}, claim).row["verdict"] == "not reproduced (paper's direction excluded)"
 
     # a row that has a paper cell keeps its report's verdict; direction_only there is a mistake named
     fake_run(tmp_path / "results" / "synth", "synth", "regular", None, 3, 82, (0.5,))

@@ -57,7 +57,7 @@ def test_a_smooth_grid_is_reproduced_and_a_checkerboard_is_not(tmp_path):
     assert smooth["verdict"] == "reproduced" and smooth["p"] < 0.05
     checker = grid_table(load_runs(_tree(tmp_path / "c", CHECKER)), "test", paper).iloc[0]
     assert checker["delta"] > 0 and checker["verdict"].startswith("not reproduced") and "critical" not in checker["verdict"]
-    assert "(no paper effect size)" in checker["verdict"]
+    assert checker["verdict"] == "not reproduced (paper's direction excluded)"  # anti-smooth, significantly
 
 
 def test_too_few_cells_is_too_little_data(tmp_path):

@@ -268,14 +268,22 @@ def test_stp_subset_numbers_never_stand_beside_a_whole_test_score():
     assert ref is None or "mean" not in ref or ref["mean"] != 88.5
 
 
-def test_verdicts_say_whether_the_effect_is_absent_or_the_data_thin(tree):
+def test_verdicts_say_whether_the_effect_is_excluded_or_the_data_thin(tree):
+    """A negative verdict reads our one-sided bound against the paper's Δ; power is information, from the
+    table's pooled spread, and says so."""
     table = comparison_table(load_runs(tree), "test", load_paper_numbers())
     judged = table[table.verdict.str.startswith(("not reproduced", "inconclusive"))]
     assert not judged.empty
     for _, r in judged.iterrows():
-        assert r["verdict"].endswith(("(effect absent)", "(too little data)"))
-        assert ("powered" in r["verdict_reason"]) and not math.isnan(r["mde"])
+        assert r["verdict"] in ("not reproduced (paper's effect excluded)", "inconclusive (too little data)")
+        assert "upper bound of our difference" in r["verdict_reason"] and not math.isnan(r["mde"])
+        assert "pooled spread of the paired differences" in r["verdict_reason"]
         assert r["powered"] == (r["mde"] <= abs(r["paper_delta"]))
+    pooled = table["pooled_sd"].iloc[0]
+    pairs = table[table["n_pairs"] >= 2]
+    expect = math.sqrt(sum((n - 1) * s * s for n, s in zip(pairs["n_pairs"], pairs["sd_diff"]))
+                       / sum(n - 1 for n in pairs["n_pairs"]))
+    assert pooled == pytest.approx(expect) and (table["pooled_sd"] == pooled).all()
 
 
 def test_a_fig1_point_stands_only_beside_a_six_epoch_run():

@@ -8,7 +8,8 @@ import pytest
 
 from benchmark.analysis.stats import (TTest, format_mean_std, holm, mean_std, paired_t_test, student_t_isf, student_t_sf,
                                      welch_t_test, welch_t_test_from_stats)
-from benchmark.analysis.verdicts import FLOOR_ROWS, VERDICT_RULE, claim_verdict, floor_verdict, level_verdict
+from benchmark.analysis.verdicts import (FLOOR_ROWS, VERDICT_RULE, claim_verdict, direction_only_verdict,
+                                        floor_verdict, level_verdict)
 
 sps = pytest.importorskip("scipy.stats")
 
@@ -219,31 +220,46 @@ def test_verdict_rule_text():
 
 def test_claim_verdict_outcomes():
     # reproduced: same sign, significant after Holm
-    label, reason = claim_verdict(14.5, 0.001, 15.51, n=5)
+    label, reason = claim_verdict(14.5, 0.001, 15.51, n=5, sd=2.0)
     assert label == "reproduced" and "p = 0.001" in reason
     assert claim_verdict(14.5, 0.001, 15.51)[0] == "reproduced"  # n not given
-    # inconclusive: same sign, not significant
-    assert claim_verdict(2.0, 0.2, 15.51, n=5)[0] == "inconclusive"
-    assert claim_verdict(2.0, 0.05, 15.51, n=5)[0] == "inconclusive"  # p < alpha is strict
-    assert claim_verdict(2.0, 0.05, 15.51, alpha=0.1, n=5)[0] == "reproduced"
-    # inconclusive: too few seeds, whatever the numbers say
-    assert claim_verdict(14.5, 0.001, 15.51, n=2)[0] == "inconclusive (too little data)"
-    assert claim_verdict(-3.0, 0.99, 15.51, n=2)[0] == "inconclusive (too little data)"
-    assert claim_verdict(-3.0, math.nan, 15.51)[0] == "inconclusive"  # n < 2 gives NaN p
-    # ... and too few seeds is too little data, even where two seeds' MDE is below the paper's effect
-    assert claim_verdict(-12.0, 0.03, -69.2, n=2, powered=True, power_text="mde 8")[0] == \
-        "inconclusive (too little data)"
-    assert claim_verdict(2.0, 0.2, 15.51, n=5, powered=True, power_text="mde 8")[0] == "inconclusive (effect absent)"
-    # not reproduced: zero or opposite difference with >= 3 seeds
-    label, reason = claim_verdict(-1.2, 0.97, 15.51, n=5)
-    assert label == "not reproduced" and "opposite" in reason
-    assert claim_verdict(0.0, math.nan, 15.51, n=3)[0] == "not reproduced"  # identical runs
-    # paper claims a decrease (e.g. a loss): direction follows the paper's sign
-    assert claim_verdict(-0.3, 0.01, -0.5, n=5)[0] == "reproduced"
-    assert claim_verdict(+0.3, 0.99, -0.5, n=5)[0] == "not reproduced"
+    assert claim_verdict(2.0, 0.05, 15.51, alpha=0.1, n=5, sd=1.0)[0] == "reproduced"
+    # too few seeds: too little data, whatever the numbers say
+    assert claim_verdict(14.5, 0.001, 15.51, n=2, sd=1.0)[0] == "inconclusive (too little data)"
+    assert claim_verdict(-3.0, 0.99, 15.51, n=2, sd=1.0)[0] == "inconclusive (too little data)"
+    assert claim_verdict(-3.0, math.nan, 15.51)[0] == "inconclusive (too little data)"  # n < 2 gives NaN p
     # no direction in the paper, or no result of ours
-    assert claim_verdict(1.0, 0.01, 0.0, n=5)[0] == "inconclusive"
-    assert claim_verdict(math.nan, math.nan, 1.0, n=5)[0] == "inconclusive"
+    assert claim_verdict(1.0, 0.01, 0.0, n=5, sd=1.0)[0] == "inconclusive"
+    assert claim_verdict(math.nan, math.nan, 1.0, n=5, sd=1.0)[0] == "inconclusive"
+
+
+@pytest.mark.parametrize("delta,sd,n,paper,label", [
+    # a claimed gain of 15.51: excluded when our one-sided 95 % upper bound is below it, whatever our sign
+    (2.0, 1.0, 5, 15.51, "not reproduced (paper's effect excluded)"),    # same direction, far too small
+    (-1.2, 2.0, 5, 15.51, "not reproduced (paper's effect excluded)"),   # opposite direction, tight
+    (0.0, 0.0, 3, 15.51, "not reproduced (paper's effect excluded)"),    # identical runs
+    (2.0, 20.0, 3, 15.51, "inconclusive (too little data)"),             # same direction, bound reaches 15.51
+    (-3.0, 30.0, 3, 15.51, "inconclusive (too little data)"),            # opposite, but the bound still reaches it
+    # a claimed decrease (a loss): the bound is taken in the paper's direction
+    (+0.3, 0.2, 5, -0.5, "not reproduced (paper's effect excluded)"),
+    (+0.3, 2.0, 5, -0.5, "inconclusive (too little data)"),
+])
+def test_the_bound_decides_between_excluded_and_too_little_data(delta, sd, n, paper, label):
+    """The rule's bound is the one-sided 95 % t bound of the mean difference in the paper's direction, with
+    n − 1 degrees of freedom (checked against scipy), set against the paper's |Δ|."""
+    got, reason = claim_verdict(delta, 0.5, paper, n=n, sd=sd)
+    assert got == label
+    along = delta if paper > 0 else -delta
+    bound = along + float(sps.t.ppf(0.95, n - 1)) * sd / math.sqrt(n)
+    assert f"{bound:+.3g}" in reason and f"{abs(paper):.3g}" in reason
+    assert (bound < abs(paper)) == label.startswith("not reproduced")
+
+
+def test_a_direction_without_a_size_is_excluded_only_when_the_bound_leaves_the_direction():
+    assert direction_only_verdict(-0.3, 0.9, 1.0, n=3, sd=0.05)[0] == "not reproduced (paper's direction excluded)"
+    assert direction_only_verdict(-0.3, 0.9, 1.0, n=3, sd=1.0)[0] == "inconclusive (no paper effect size)"
+    assert direction_only_verdict(0.3, 0.01, 1.0, n=3, sd=0.05)[0] == "reproduced"
+    assert direction_only_verdict(0.3, 0.01, 1.0, n=2, sd=0.05)[0] == "inconclusive (too little data)"
 
 
 def test_floor_and_ceiling_take_the_verdict_whatever_p():
@@ -268,9 +284,11 @@ def test_claim_verdict_end_to_end_with_paired_test_and_holm():
     worse = {s: base[s] - 5 + rng.normal(0, 1) for s in SEEDS}  # reversed
     tests = {k: paired_t_test(v, base) for k, v in {"jepa": jepa, "flat": flat, "worse": worse}.items()}
     adj = holm({k: r.p for k, r in tests.items()})
-    got = {k: claim_verdict(r.mean_diff, adj[k], 15.51, n=r.n)[0] for k, r in tests.items()}
-    assert got["jepa"] == "reproduced" and got["worse"] == "not reproduced"
-    assert got["flat"] in ("inconclusive", "not reproduced")
+    sds = {k: float(np.std([v[s] - base[s] for s in SEEDS], ddof=1)) for k, v in
+           {"jepa": jepa, "flat": flat, "worse": worse}.items()}
+    got = {k: claim_verdict(r.mean_diff, adj[k], 15.51, n=r.n, sd=sds[k])[0] for k, r in tests.items()}
+    assert got["jepa"] == "reproduced" and got["worse"] == "not reproduced (paper's effect excluded)"
+    assert got["flat"] == "not reproduced (paper's effect excluded)"  # noise of s.d. 1 cannot hide a 15-point gain
 
 
 def test_level_verdict():

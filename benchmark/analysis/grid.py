@@ -67,7 +67,8 @@ def smoothness(values, adjacent: list[tuple[int, int]]) -> tuple[float, float]:
 
 def permutation_test(values, adjacent: list[tuple[int, int]], n: int = PERMUTATIONS,
                      seed: int = PERMUTATION_SEED) -> tuple[float, float, float]:
-    """(Δ, one-tailed p that adjacent cells are closer than chance, the critical Δ at ALPHA)."""
+    """(Δ, one-tailed p that adjacent cells are closer than chance, the critical Δ at ALPHA). The other tail's p
+    (adjacent cells farther apart than chance) is `opposite_p`."""
     import numpy as np
 
     v = np.asarray(values, dtype=float)
@@ -78,6 +79,19 @@ def permutation_test(values, adjacent: list[tuple[int, int]], n: int = PERMUTATI
     null = np.abs(perms[:, i] - perms[:, j]).mean(axis=1)  # the mean over all pairs does not move
     p = (1 + int(np.sum(null <= observed + 1e-12))) / (n + 1)
     return observed - every, p, float(np.quantile(null, ALPHA)) - every
+
+
+def opposite_p(values, adjacent: list[tuple[int, int]], n: int = PERMUTATIONS, seed: int = PERMUTATION_SEED) -> float:
+    """The one-tailed permutation p that adjacent cells differ more than chance (the paper's direction excluded)."""
+    import numpy as np
+
+    v = np.asarray(values, dtype=float)
+    i, j = (np.array(x) for x in zip(*adjacent))
+    observed, _ = smoothness(v, adjacent)
+    rng = np.random.default_rng(seed)
+    perms = np.array([rng.permutation(v) for _ in range(n)])
+    null = np.abs(perms[:, i] - perms[:, j]).mean(axis=1)
+    return (1 + int(np.sum(null >= observed - 1e-12))) / (n + 1)
 
 
 def grid_table(runs: list[Run], split: str, paper=None):
@@ -106,7 +120,8 @@ def grid_table(runs: list[Run], split: str, paper=None):
         else:
             adj, every = smoothness(means, adjacent)
             delta, p, critical = permutation_test(means, adjacent)
-            label, reason = verdicts.direction_only_verdict(delta, p, PAPER_DIRECTION)
+            label, reason = verdicts.direction_only_verdict(delta, p, PAPER_DIRECTION,
+                                                            p_opposite=opposite_p(means, adjacent))
             row.update(adjacent_mean=adj, all_pairs_mean=every, delta=delta, p=p, mde=critical, verdict=label,
                        verdict_reason=f"{reason}; {power_text(critical, PERMUTATIONS)}")
         row["p_holm"] = row["p"]  # one grid per task and model: a family of one

@@ -80,16 +80,35 @@ def paired_values(treatment: dict, control: dict, alternative: str) -> dict:
             "sd_diff": stats.mean_std(diffs)[1] if len(diffs) > 1 else math.nan}
 
 
-def power_columns(detail: dict, paper_delta: float) -> dict:
-    """MDE, seeds and rows needed for the paper's effect, and the sentence that says so."""
+def pooled_spread(table) -> tuple[float, int, int]:
+    """(pooled standard deviation, its degrees of freedom, comparisons pooled) of the paired differences of a
+    table's rows with two or more seeds: sqrt(sum (n - 1) s² / sum (n - 1)). Power is stated from it, since one
+    comparison's own three or five seeds give a spread uncertain by a factor of several."""
+    pairs = [(int(n), float(s)) for n, s in zip(table["n_pairs"], table["sd_diff"])
+             if n == n and n >= 2 and s == s] if "sd_diff" in table else []
+    df = sum(n - 1 for n, _ in pairs)
+    if not df:
+        return math.nan, 0, 0
+    return math.sqrt(sum((n - 1) * s * s for n, s in pairs) / df), df, len(pairs)
+
+
+def power_columns(detail: dict, paper_delta: float, pooled: tuple[float, int, int] | None = None) -> dict:
+    """MDE, seeds and rows needed for the paper's effect, and the sentence that says so, from `pooled`
+    (`pooled_spread` of the row's table) where given, else from the row's own spread."""
     from benchmark.analysis import power
 
+    sd, note = detail["sd_diff"], "the spread of this comparison's own paired differences"
+    if pooled is not None and not math.isnan(pooled[0]):
+        sd = pooled[0]
+        note = (f"the pooled spread of the paired differences of the {pooled[2]} comparison(s) of this table "
+                f"({sd:.2f}, {pooled[1]} d.f.)")
     split = None
     if not math.isnan(detail["row_var"]) and detail["n_rows"]:
-        split = power.split_variance(detail["sd_diff"], detail["row_var"], detail["n_rows"])
-    st = power.state_power(paper_delta, detail["sd_diff"], int(detail["n_pairs"]), split)
+        split = power.split_variance(sd, detail["row_var"], detail["n_rows"])
+    st = power.state_power(paper_delta, sd, int(detail["n_pairs"]), split)
+    text = st.text if st.text.startswith("power unknown") else f"{st.text} (from {note})"
     return {"mde": st.mde, "seeds_for_paper": st.seeds_for_paper, "rows_for_paper": st.rows_for_paper,
-            "powered": st.powered, "power": st.text}
+            "powered": st.powered, "power": text}
 
 
 def comparison_table(runs: list[Run], split: str, paper=None):
@@ -184,18 +203,20 @@ NO_POWER = {"mde": math.nan, "seeds_for_paper": None, "rows_for_paper": None, "p
 def judge_rows(table, no_verdict):
     """Add the power columns (power.py, against each row's `paper_delta`) and the verdict columns: rows for
     which `no_verdict(row)` returns (label, reason) get that (a baseline, a missing reference, no paper claim);
-    the others are judged by `verdicts.VERDICT_RULE` from delta, p_holm and n_pairs."""
+    the others are judged by `verdicts.VERDICT_RULE` from delta, p_holm, n_pairs and sd_diff (the bound's own
+    spread); power is stated from the table's pooled spread."""
     from benchmark.analysis import verdicts
 
     judged, powers = [], []
+    pooled = pooled_spread(table)
     for _, r in table.iterrows():
-        pw = power_columns(r, r["paper_delta"]) if r["n_pairs"] else NO_POWER
+        pw = power_columns(r, r["paper_delta"], pooled) if r["n_pairs"] else NO_POWER
         powers.append(pw)
         judged.append(no_verdict(r) or verdicts.claim_verdict(
-            r["delta"], r["p_holm"], r["paper_delta"], n=int(r["n_pairs"]), powered=pw["powered"],
-            power_text=pw["power"]))
+            r["delta"], r["p_holm"], r["paper_delta"], n=int(r["n_pairs"]), sd=r["sd_diff"], power_text=pw["power"]))
     for key in NO_POWER:
         table[key] = [p[key] for p in powers]
+    table["pooled_sd"], table["pooled_df"], table["pooled_n"] = pooled  # the spread power was stated from
     table["verdict"] = [v[0] for v in judged]
     table["verdict_reason"] = [v[1] for v in judged]
     return table
@@ -204,40 +225,46 @@ def judge_rows(table, no_verdict):
 def judge_direction_only(table, direction: float, *, source: str, unit: str, digits: int, missing_reference: str):
     """Holm within tasks, then `judge_rows` for a measure whose paper gives a direction but no size comparable
     with ours (Fig. 3 right, Table 14), by `verdicts.direction_only_verdict`. The power sentence states our
-    minimum detectable effect in `unit`; `source` names the paper's figure or table; `missing_reference` says
-    why a row has no pair."""
+    minimum detectable effect in `unit` (from the table's pooled spread); `source` names the paper's figure or
+    table; `missing_reference` says why a row has no pair."""
     table["paper_delta"] = math.nan
     table["paper_table"] = f"{source} (direction only)"
+    pooled = pooled_spread(table)
 
     def verdict(r):
         if r["baseline"]:
             return "baseline", ""
         if r["n_pairs"] == 0:
             return "no baseline", missing_reference
-        return direction_only_row(r, direction, source=source, unit=unit, digits=digits)[:2]
+        return direction_only_row(r, direction, source=source, unit=unit, digits=digits, pooled=pooled)[:2]
 
     table = judge_rows(holm_within_tasks(table), verdict)
-    table["power"] = [direction_only_power(r, source=source, unit=unit, digits=digits) if r["n_pairs"] else ""
-                      for _, r in table.iterrows()]
+    table["power"] = [direction_only_power(r, source=source, unit=unit, digits=digits, pooled=pooled)
+                      if r["n_pairs"] else "" for _, r in table.iterrows()]
     return table
 
 
-def direction_only_power(r, *, source: str, unit: str, digits: int) -> str:
-    """The power sentence of a row judged by direction alone: our minimum detectable effect, and that `source`
-    gives no size to set it against."""
-    mde = power_columns(r, math.nan)["mde"]
+def direction_only_power(r, *, source: str, unit: str, digits: int, pooled=None) -> str:
+    """The power sentence of a row judged by direction alone: our minimum detectable effect (from `pooled`, a
+    table's `pooled_spread`, where given, else the row's own spread), and that `source` gives no size to set
+    it against."""
+    got = power_columns(r, math.nan, pooled)
+    spread = ("the table's pooled spread" if pooled is not None and not math.isnan(pooled[0])
+              else "this comparison's own spread")
     return (f"power: {source} gives no size comparable with ours; our minimum detectable effect is "
-            f"{fmt_num(mde, digits)} ({unit}, α 0.05, power 0.8, {int(r['n_pairs'])} seeds)")
+            f"{fmt_num(got['mde'], digits)} ({unit}, α 0.05, power 0.8, {int(r['n_pairs'])} seeds, from {spread})")
 
 
-def direction_only_row(r, direction: float, *, source: str, unit: str, digits: int) -> tuple[str, str, str]:
+def direction_only_row(r, direction: float, *, source: str, unit: str, digits: int,
+                       pooled=None) -> tuple[str, str, str]:
     """(verdict, reason, power) of one paired row (delta, p_holm, n_pairs and the spread columns) judged by the
     paper's `direction` alone (`verdicts.direction_only_verdict`): the rule for a measure or a cell the paper
     states no comparable size for."""
     from benchmark.analysis import verdicts
 
-    power_text = direction_only_power(r, source=source, unit=unit, digits=digits)
-    label, reason = verdicts.direction_only_verdict(r["delta"], r["p_holm"], direction, n=int(r["n_pairs"]))
+    power_text = direction_only_power(r, source=source, unit=unit, digits=digits, pooled=pooled)
+    label, reason = verdicts.direction_only_verdict(r["delta"], r["p_holm"], direction, n=int(r["n_pairs"]),
+                                                    sd=r.get("sd_diff"))
     return label, f"{reason}; {power_text}", power_text
 
 

@@ -15,16 +15,20 @@ VERDICT_RULE = (
     "Holm–Bonferroni correction within its family (adjusted p < alpha, alpha = 0.05 unless stated). The "
     "family is the set of comparisons one experiment makes against one reference: the arms of one task's "
     "table of a report for one model against their regular baseline, or for the Table 3 ablation (and Table "
-    "6's loss dropout) the variants of one setting against cosine LLM-JEPA (without dropout); the claims ledger takes each verdict from its report, so claims of "
-    "different experiments are not corrected against each other. It is NOT REPRODUCED when, with at least "
-    "3 matched seeds, our mean difference is zero or has the opposite sign to the paper's: the point "
-    "estimate then contradicts the claim, whether or not the reversal is itself significant. Otherwise it "
-    "is INCONCLUSIVE: fewer than 3 matched seeds, or our difference points the paper's way but is not "
-    "significant after correction. Every verdict states its power: the minimum detectable effect (MDE) of "
-    "our paired one-tailed t-test (alpha 0.05, power 0.8, from the observed spread of the paired "
-    "differences and our number of seeds). A \"not reproduced\" or \"inconclusive\" verdict is EFFECT "
-    "ABSENT when the MDE is at most the paper's own |B − A| (an effect of the paper's size would have been "
-    "detected), and TOO LITTLE DATA otherwise, with the seeds (and test rows) it would take. A paper number "
+    "6's loss dropout) the variants of one setting against cosine LLM-JEPA (without dropout); the claims ledger "
+    "takes each verdict from its report, so claims of different experiments are not corrected against each "
+    "other. It is NOT REPRODUCED (PAPER'S EFFECT EXCLUDED) when, with at least 3 matched seeds, the one-sided 95 % "
+    "confidence bound of our mean difference in the paper's direction (t with n − 1 degrees of freedom, from "
+    "the spread of our own paired differences) lies on the far side of the paper's difference: for a claimed "
+    "gain, our upper bound is below the paper's Δ; where the paper gives a direction but no comparable size, "
+    "the bound excludes every effect in its direction. Otherwise it is INCONCLUSIVE (TOO LITTLE DATA): fewer "
+    "than 3 matched seeds, or a bound that still reaches the paper's difference, whichever way our point "
+    "estimate points (where the paper gives no size: INCONCLUSIVE (NO PAPER EFFECT SIZE)). Every verdict prints "
+    "the bound beside the paper's Δ and states its power as information: the minimum detectable effect (MDE) of "
+    "our paired one-tailed t-test (alpha 0.05, power 0.8) and the seeds (and test rows) an effect of the "
+    "paper's size would need, both from the pooled spread of the paired differences of the comparisons in the "
+    "same table of the results tree (more degrees of freedom than one comparison's own three or five seeds). A "
+    "paper number "
     "is compared only when it measures the same thing: task, method, metric, the whole test split, and the "
     "number of training epochs (four, the paper's protocol, where a table states none); a LoRA run faces only Table "
     "8's cell of its rank, and the cells of a (λ, k) grid only the paper's cell of their λ and k. A comparison in which "
@@ -33,6 +37,12 @@ VERDICT_RULE = (
     "approximation of counts of correct rows that needs at least 5 on each side (the usual n·p ≥ 5 rule), and a "
     "difference there is a difference in a handful of questions."
 )
+
+EXCLUDED = "not reproduced (paper's effect excluded)"
+TOO_LITTLE = "inconclusive (too little data)"
+NO_SIZE = "inconclusive (no paper effect size)"
+DIRECTION_EXCLUDED = "not reproduced (paper's direction excluded)"
+BOUND_LEVEL = 0.95  # the one-sided confidence bound of the rule
 
 FLOOR_ROWS = 5  # the usual n·p >= 5 (and n·(1 - p) >= 5) condition for the normal approximation of a binomial
 FLOOR_LABELS = ("inconclusive (at the floor)", "inconclusive (at the ceiling)")
@@ -60,54 +70,52 @@ def floor_verdict(regular_mean: float, arm_mean: float, test_rows: int) -> tuple
             f"{'learns the task' if side == 'floor' else 'does not solve every row'}, would be)")
 
 
-def _qualified(label: str, reason: str, powered: bool | None, power_text: str) -> tuple[str, str]:
-    """Say which kind of negative result it is: the effect is absent, or the data are too thin."""
-    if label == "reproduced" or powered is None:
-        return label, reason + (f"; {power_text}" if power_text and label == "reproduced" else "")
-    kind = "effect absent" if powered else "too little data"
-    return f"{label} ({kind})", f"{reason}; {power_text or 'too few matched seeds to measure power'}"
+def upper_bound(along: float, sd: float, n: int, level: float = BOUND_LEVEL) -> float:
+    """The one-sided `level` upper confidence bound of a mean paired difference `along` (t, n − 1 d.f.); NaN
+    without a spread."""
+    if n is None or n < 2 or sd is None or math.isnan(float(sd)) or math.isnan(float(along)):
+        return math.nan
+    return along + student_t_isf(1.0 - level, n - 1) * float(sd) / math.sqrt(n)
 
 
 def claim_verdict(ours_diff_mean: float, ours_p_holm: float, paper_diff: float, alpha: float = 0.05,
-                  *, n: int | None = None, min_seeds: int = MIN_SEEDS, powered: bool | None = None,
+                  *, n: int | None = None, sd: float | None = None, min_seeds: int = MIN_SEEDS,
                   power_text: str = "", paper_label: str | None = None) -> tuple[str, str]:
     """Verdict on one paper claim, following :data:`VERDICT_RULE`.
 
-    ``ours_diff_mean``: our mean paired difference B − A; ``ours_p_holm``: our Holm-adjusted one-tailed
-    p in the paper's direction (alternative "greater" when ``paper_diff`` > 0, "less" when < 0);
-    ``paper_diff``: the paper's difference B − A (only its sign is used); ``n``: matched seeds behind
-    our numbers (``TTest.n``). Pass ``n``: when it is None the seed count cannot be checked, and only a
-    NaN p (which the t-test gives for n < 2) makes the result "inconclusive" for lack of seeds.
-    Returns ``(label, reason)``, label one of "reproduced", "not reproduced", "inconclusive"; with
-    ``powered`` (from analysis/power.py) the two negative labels carry "(effect absent)" or "(too little
-    data)" and the reason ends with ``power_text``; ``paper_label`` names the paper's side of the comparison in
-    the reason (default "paper <paper_diff>").
-    """
-    label, reason = _claim_verdict(ours_diff_mean, ours_p_holm, paper_diff, alpha, n=n, min_seeds=min_seeds,
-                                   paper_label=paper_label)
-    if label == "inconclusive" and n is not None and n < min_seeds:
-        # too few seeds is too little data by definition, whatever an MDE from two seeds says (with one,
-        # there is no spread and no power at all)
-        powered = False
-    return _qualified(label, reason, powered, power_text)
+    ``ours_diff_mean``: our mean paired difference B − A; ``ours_p_holm``: our Holm-adjusted one-tailed p in the
+    paper's direction; ``paper_diff``: the paper's difference B − A (its sign and size); ``n``: matched seeds;
+    ``sd``: the standard deviation of our paired differences (the bound's spread). Returns ``(label, reason)``;
+    the reason prints our bound beside the paper's Δ and ends with ``power_text``."""
+    label, reason = _claim_verdict(ours_diff_mean, ours_p_holm, paper_diff, alpha, n=n, sd=sd, min_seeds=min_seeds,
+                                   paper_label=paper_label, size_known=True)
+    return label, reason + (f"; {power_text}" if power_text else "")
 
 
 def direction_only_verdict(ours_diff_mean: float, ours_p_holm: float, paper_direction: float,
-                           *, n: int | None = None) -> tuple[str, str]:
+                           *, n: int | None = None, sd: float | None = None,
+                           p_opposite: float | None = None) -> tuple[str, str]:
     """:func:`claim_verdict` where the paper gives a direction but no size comparable with ours (Fig. 3 right,
-    Fig. 7, Table 14): a negative result cannot tell an absent effect from thin data, so it says "(no paper effect
-    size)", except that fewer than ``min_seeds`` matched seeds is always "(too little data)"."""
-    # the paper's number here is a sign, not a size: the reason names it so rather than print it as a difference
+    Fig. 7, Table 14): not reproduced only when our bound excludes every effect in the paper's direction,
+    else "(no paper effect size)"; fewer than the minimum seeds is always "(too little data)". A test without a
+    t bound (the grid's permutation test) passes `p_opposite`, its one-tailed p against the paper's direction:
+    the direction is excluded at 95 % exactly when that p is below 0.05."""
     sign = "+" if paper_direction > 0 else "−"
-    label, reason = claim_verdict(ours_diff_mean, ours_p_holm, paper_direction, n=n,
-                                  paper_label=f"the paper's direction ({sign})")
-    if label in ("not reproduced", "inconclusive"):
-        label += " (no paper effect size)"
+    label, reason = _claim_verdict(ours_diff_mean, ours_p_holm, paper_direction, 0.05, n=n, sd=sd,
+                                   min_seeds=MIN_SEEDS, paper_label=f"the paper's direction ({sign})", size_known=False)
+    if p_opposite is not None and label == NO_SIZE and "no spread" in reason:
+        if p_opposite < 0.05:
+            return DIRECTION_EXCLUDED, reason.replace("no spread for a confidence bound", (
+                f"the one-tailed test against the paper's direction gives p = {p_opposite:.3g} < 0.05: the "
+                "direction is excluded"))
+        return NO_SIZE, reason.replace("no spread for a confidence bound", (
+            f"the one-tailed test against the paper's direction gives p = {p_opposite:.3g}: the direction is not "
+            "excluded"))
     return label, reason
 
 
-def _claim_verdict(ours_diff_mean: float, ours_p_holm: float, paper_diff: float, alpha: float,
-                   *, n: int | None, min_seeds: int, paper_label: str | None = None) -> tuple[str, str]:
+def _claim_verdict(ours_diff_mean: float, ours_p_holm: float, paper_diff: float, alpha: float, *, n: int | None,
+                   sd: float | None, min_seeds: int, paper_label: str | None, size_known: bool) -> tuple[str, str]:
     d, p, pd_ = float(ours_diff_mean), float(ours_p_holm), float(paper_diff)
     if math.isnan(pd_) or pd_ == 0.0:
         return "inconclusive", "the paper's difference has no direction (zero or missing)"
@@ -115,18 +123,27 @@ def _claim_verdict(ours_diff_mean: float, ours_p_holm: float, paper_diff: float,
         return "inconclusive", "no result of ours to compare"
     versus = f"ours {d:+.3g} vs {paper_label or f'paper {pd_:+.3g}'}"
     if n is not None and n < min_seeds:
-        return "inconclusive", f"{versus}: only {n} matched seed(s), need {min_seeds}"
+        return TOO_LITTLE, f"{versus}: only {n} matched seed(s), need {min_seeds}"
     if n is None and math.isnan(p):
-        return "inconclusive", f"{versus}: no p-value (fewer than 2 matched seeds?)"
+        return TOO_LITTLE, f"{versus}: no p-value (fewer than 2 matched seeds?)"
     along = d if pd_ > 0 else -d  # our effect measured in the paper's direction
-    if along > 0:
-        if p < alpha:
-            return "reproduced", f"{versus}, same direction, Holm-adjusted one-tailed p = {p:.3g} < {alpha:g}"
-        ptxt = "undefined" if math.isnan(p) else f"{p:.3g} ≥ {alpha:g}"
-        return "inconclusive", f"{versus}, same direction but not significant (Holm-adjusted one-tailed p = {ptxt})"
-    if along == 0:
-        return "not reproduced", f"{versus}: no difference in our runs"
-    return "not reproduced", f"{versus}: opposite direction in our runs"
+    if along > 0 and p < alpha:
+        return "reproduced", f"{versus}, same direction, Holm-adjusted one-tailed p = {p:.3g} < {alpha:g}"
+    where = ("same direction but not significant (Holm-adjusted one-tailed p = "
+             + ("undefined" if math.isnan(p) else f"{p:.3g} ≥ {alpha:g}") + ")" if along > 0
+             else "no difference in our runs" if along == 0 else "opposite direction in our runs")
+    bound = upper_bound(along, sd, n) if n is not None else math.nan
+    if math.isnan(bound):
+        return (TOO_LITTLE if size_known else NO_SIZE), f"{versus}, {where}; no spread for a confidence bound"
+    size = abs(pd_) if size_known else 0.0
+    bound_txt = f"the one-sided {BOUND_LEVEL:.0%} upper bound of our difference in the paper's direction is {bound:+.3g}"
+    if size_known and bound < size:
+        return EXCLUDED, f"{versus}, {where}; {bound_txt}, below the paper's {size:.3g}: its effect is excluded"
+    if not size_known and bound <= 0:
+        return DIRECTION_EXCLUDED, f"{versus}, {where}; {bound_txt}: no effect in the paper's direction fits our runs"
+    if size_known:
+        return TOO_LITTLE, f"{versus}, {where}; {bound_txt}, which still reaches the paper's {size:.3g}"
+    return NO_SIZE, f"{versus}, {where}; {bound_txt}, which reaches into the paper's direction (no size to set it against)"
 
 
 class LevelVerdict(NamedTuple):

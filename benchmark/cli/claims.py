@@ -16,6 +16,11 @@ def register(sub) -> None:
 def run(ns) -> int:
     from benchmark.analysis.claims import CLAIMS_FILE, build_ledger
 
-    path = build_ledger(ns.out, claims_file=ns.claims or CLAIMS_FILE, root=ns.root)
-    print(f"claims ledger written to {path}")
+    from pathlib import Path
+
+    readme = Path(ns.root) / "README.md"
+    path = build_ledger(ns.out, claims_file=ns.claims or CLAIMS_FILE, root=ns.root,
+                        readme=readme if readme.is_file() and not ns.claims else None)
+    print(f"claims ledger written to {path}" + (f"; its table in {readme}" if readme.is_file() and not ns.claims
+                                                 else ""))
     return 0
