@@ -183,9 +183,16 @@ def test_an_arm_without_a_paper_cell_can_be_judged_by_the_claims_direction(tmp_p
     # a row that has a paper cell keeps its report's verdict; direction_only there is a mistake named
     fake_run(tmp_path / "results" / "synth", "synth", "regular", None, 3, 82, (0.5,))
     fake_run(tmp_path / "results" / "synth", "synth", "jepa", 1.0, 3, 82, (0.6,))
-    data.write_text(head + "comparisons: [{results: results/synth, task: synth, method: jepa, direction_only: true}]}\n")
+    data.write_text(head.replace("source: Table 13", "source: Table 3") +
+                    "comparisons: [{results: results/synth, task: synth, method: jepa, direction_only: true}]}\n")
     claim = load_claims(data)[0]
     assert "remove direction_only" in judge(claim.comparisons[0], tmp_path, {}, claim).problem
+    # ... but a cell of another setting than the claim's own (Table 15's fine-tuning claim, Table 2's from-scratch
+    # cell) is not the claim's: the row is judged by the claim's direction, and says which cell it faced
+    data.write_text(head + "comparisons: [{results: results/synth, task: synth, method: jepa, direction_only: true}]}\n")
+    claim = load_claims(data)[0]
+    other = judge(claim.comparisons[0], tmp_path, {}, claim)
+    assert not other.problem and "another setting than Table 13's" in other.row["paper_table"]
     data.write_text(head.replace("paper_effect: 8.45, ", "") + "comparisons: [{results: results/rt, "
                     "task: rotten_tomatoes, method: jepa, direction_only: true}]}\n")
     with pytest.raises(ConfigError, match="direction_only needs the claim's paper_effect"):

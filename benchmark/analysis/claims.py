@@ -150,23 +150,32 @@ def judge(comp: Entry, root: Path, cache: dict, claim: Claim | None = None) -> J
 
 
 def _judge_direction_only(judged: Judged, claim: Claim) -> Judged:
-    """A row the report could not judge for want of a paper cell ("no paper claim"), judged by the direction of
-    the claim (`tables.direction_only_row`); a row that has a paper cell keeps its report's verdict and says
-    that direction_only is not needed."""
+    """A row the report could not judge for want of a paper cell ("no paper claim"), or judged against a cell of
+    another setting than the claim's own (the report's row faces Table 2's from-scratch cell, the claim is Table
+    15's fine-tuning one), judged by the direction of the claim (`tables.direction_only_row`); a row whose cell is
+    the claim's own keeps its report's verdict and says that direction_only is not needed."""
+    import re
+
     from benchmark.analysis.tables import direction_only_row
     from benchmark.analysis.verdicts import FLOOR_LABELS
 
     r, comp = judged.row, judged.comparison
     if r.get("verdict") in FLOOR_LABELS:
         return judged  # at the floor or ceiling no direction can be read, with or without a paper cell
-    if r.get("verdict") != "no paper claim":
+    faced = str(r.get("paper_table") or "")
+    own = bool(faced) and re.search(rf"\b{re.escape(faced.split(' (')[0])}\b", claim.source) is not None
+    if r.get("verdict") != "no paper claim" and own:
         return Judged(comp, problem=f"direction_only is set, but the report judges {comp.method} on {comp.task} "
-                                    f"({r.get('verdict')}): remove direction_only from reports/paper/claims.yaml")
+                                    f"against the claim's own {faced} ({r.get('verdict')}): remove direction_only "
+                                    "from reports/paper/claims.yaml")
     if not r.get("n_pairs"):
         return judged
-    # the report's reason for having no paper cell (e.g. "the paper's runs trained 4 epochs, these 6"), so the
-    # ledger does not say the paper has no cell for a task where it has one that measures something else
-    why = r.get("paper_note") or f"no cell for {comp.task}"
+    # the report's reason for having no paper cell (e.g. "the paper's runs trained 4 epochs, these 6"), or the
+    # other setting's cell it faced, so the ledger does not say the paper has no cell where it has one elsewhere
+    if r.get("verdict") == "no paper claim":
+        why = r.get("paper_note") or f"no cell for {comp.task}"
+    else:
+        why = f"the report's row faces {faced}, another setting than {claim.source}'s; no cell of this setting"
     source = f"{claim.source} ({why}: the claim's direction only)"
     pooled = (r["pooled_sd"], int(r["pooled_df"]), int(r["pooled_n"])) if "pooled_sd" in r else None
     label, reason, power_text = direction_only_row(r, claim.paper_effect, source=source, unit="points", digits=2,
@@ -240,6 +249,25 @@ def _ours(j: Judged) -> str:
             f"MDE {fmt_num(r.get('mde', math.nan), record.digits)}")
 
 
+def _paper_cell(j: Judged) -> str:
+    """The paper cell a row faces: the report's own name for it, else its comparison's source with the paper's
+    Δ of that arm (the Table 3 and Table 6 rows, whose tables name no cell), else its reason or a dash."""
+    import math
+
+    from benchmark.analysis.comparisons import get_comparison
+
+    r = j.row
+    if r.get("paper_table"):
+        return str(r["paper_table"])
+    delta = r.get("paper_delta")
+    if delta is not None and not (isinstance(delta, float) and math.isnan(delta)):
+        record = get_comparison(j.comparison.measure, j.comparison.versus)
+        arm = r.get(record.arm_column, j.comparison.method)
+        return f"{record.paper}: {arm} vs {record.reference}, Δ {delta:+.2f}"
+    why = r.get("paper_note") or r.get("no_claim")  # the report's reason for having no cell
+    return f"none ({why})" if isinstance(why, str) and why else "—"
+
+
 def rows_for_csv(claims: list[Claim], judged: dict[str, list[Judged]]) -> list[dict]:
     out = []
     for c in claims:
@@ -303,8 +331,7 @@ def render(claims: list[Claim], judged: dict[str, list[Judged]]) -> str:
                 lines.append(f"* `{j.comparison.results}`: {j.problem}")
                 continue
             r = j.row
-            src = r.get("paper_table") or r.get("paper_note") or ""
-            lines += [f"* `{j.comparison.results}`: {_ours(j)}; paper cell: {src or '—'}",
+            lines += [f"* `{j.comparison.results}`: {_ours(j)}; paper cell: {_paper_cell(j)}",
                       f"  * **{r['verdict']}**: {r['verdict_reason']}"]
             if j.comparison.note:
                 lines.append(f"  * {j.comparison.note}")
