@@ -201,3 +201,21 @@ def test_an_arm_without_a_paper_cell_can_be_judged_by_the_claims_direction(tmp_p
                     "measure: diagnostic, direction_only: true}]}\n")
     with pytest.raises(ConfigError, match="judged by a rule of its own"):
         load_claims(data)
+
+
+def test_every_verdict_has_its_setting_beside_the_papers_and_cpu_scale_is_said():
+    from benchmark.analysis.settings import Setting, at_cpu_scale, paper_setting, setting_line
+
+    name, paper = paper_setting("Table 3", "synth")
+    assert name == "Table 3" and paper.train_rows == 8000 and paper.test_rows == 2000 and paper.init == "pretrained"
+    assert paper_setting("Table 15 (the report's row faces Table 2, another setting)", "synth")[0] == "Table 15"
+    assert paper_setting("Table 99", "synth") is None
+    smollm = Setting("smollm2-135m-instruct", (1.35e8, 1.35e8), "pretrained", 256, 4.0, 100, "exact")
+    assert at_cpu_scale(smollm, paper)  # 31x fewer rows (and 9x fewer parameters)
+    near = Setting("m", (1.0e9, 1.0e9), "pretrained", 2000, 4.0, 2000, "exact")
+    assert not at_cpu_scale(near, paper)  # within 10x on both
+    assert "ours: smollm2-135m-instruct (135 M parameters, pretrained), 256 training rows" in setting_line(smollm, (name, paper))
+    ledger = (ROOT / "reports" / "claims.md").read_text()
+    verdicts = ledger.count("\n  * **")
+    assert verdicts and ledger.count("\n  * setting: ours:") == verdicts  # one setting line under every verdict
+    assert "at CPU scale**" in (ROOT / "README.md").read_text()

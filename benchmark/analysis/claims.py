@@ -70,6 +70,26 @@ class Judged:
     comparison: Entry
     row: dict = field(default_factory=dict)
     problem: str = ""
+    setting: str = ""  # ours beside the paper's (analysis/settings.py), set by `with_settings`
+    cpu_scale: bool = False  # more than 10x from the paper's parameters or training rows
+
+
+def with_settings(judged: Judged, claim: Claim, root: Path, cache: dict) -> Judged:
+    """The comparison's setting line, ours beside the paper's, and whether it is at CPU scale."""
+    import dataclasses
+
+    from benchmark.analysis.settings import at_cpu_scale, our_setting, paper_setting, setting_line
+
+    if judged.problem:
+        return judged
+    comp = judged.comparison
+    inputs = cache.get((str(root / comp.results), comp.split))
+    runs = [r for r in (inputs.runs if inputs else []) if r.cfg["task"] == comp.task
+            and (comp.model is None or r.cfg["model"] == comp.model)]
+    ours = our_setting(runs, comp.split)
+    paper = paper_setting(f"{judged.row.get('paper_table') or ''} {claim.source}", comp.task)
+    return dataclasses.replace(judged, setting=setting_line(ours, paper),
+                               cpu_scale=bool(ours and paper and at_cpu_scale(ours, paper[1])))
 
 
 def _tuple(value) -> tuple:
@@ -222,12 +242,13 @@ def claim_status(claim: Claim, judged: list[Judged]) -> str:
     verdicts = [v for v in labels if v.startswith(("reproduced", "not reproduced", "inconclusive"))]
     if not verdicts:
         return "runs, no verdict"
+    scale = " at CPU scale" if any(j.cpu_scale for j in judged if not j.problem) else ""
     if len(set(verdicts)) == 1:
-        return verdicts[0]
+        return verdicts[0] + scale
     counts = {}
     for v in verdicts:
         counts[v] = counts.get(v, 0) + 1
-    return "; ".join(f"{n}× {v}" for v, n in counts.items())
+    return "; ".join(f"{n}× {v}" for v, n in counts.items()) + scale
 
 
 def _ours(j: Judged) -> str:
@@ -333,6 +354,8 @@ def render(claims: list[Claim], judged: dict[str, list[Judged]]) -> str:
             r = j.row
             lines += [f"* `{j.comparison.results}`: {_ours(j)}; paper cell: {_paper_cell(j)}",
                       f"  * **{r['verdict']}**: {r['verdict_reason']}"]
+            if j.setting:
+                lines.append(f"  * setting: {j.setting}")
             if j.comparison.note:
                 lines.append(f"  * {j.comparison.note}")
         if c.note:
@@ -406,7 +429,8 @@ def build_ledger(out_dir: str | Path = "reports", *, claims_file: str | Path = C
     claims = load_claims(claims_file)
     root = Path(root)
     cache: dict = {}
-    judged = {c.id: [judge(comp, root, cache, c) for comp in c.comparisons] for c in claims}
+    judged = {c.id: [with_settings(judge(comp, root, cache, c), c, root, cache) for comp in c.comparisons]
+              for c in claims}
     out_dir = Path(out_dir)
     store.check_writable(out_dir)
     md = out_dir / "claims.md"

@@ -1,0 +1,106 @@
+"""Each comparison's setting beside the paper's: model and size, pretrained or from scratch, training rows and
+epochs, test rows and metric, so a reader sees at once how far a verdict is from the paper's experiment.
+
+The paper's settings per table and task are data (reports/paper/paper_settings.csv, beside paper_numbers.csv);
+ours come from the runs (config.json's parameter count and training rows, the evaluation's test rows, the
+metric the tables lead with). A comparison is "at CPU scale" when the two differ by more than SCALE_GAP in
+parameters or in training rows.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from benchmark.data.shipped import paper_dir
+
+SCALE_GAP = 10.0  # more than this factor apart in parameters or training rows: "at CPU scale"
+_TABLE = re.compile(r"(STP abstract|STP Table \d+|Table \d+|Fig\. \d+)")
+
+
+@dataclass(frozen=True)
+class Setting:
+    model: str
+    parameters: tuple[float, float] | None  # (min, max); None where unknown
+    init: str  # pretrained | from scratch
+    train_rows: float | None
+    epochs: float | None
+    test_rows: float | None
+    metric: str
+
+    def text(self) -> str:
+        def num(x, unit=""):
+            return "?" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:g}{unit}"
+
+        if self.parameters is None:
+            size = "? parameters"
+        elif self.parameters[0] == self.parameters[1]:
+            size = f"{_short(self.parameters[0])} parameters"
+        else:
+            size = f"{_short(self.parameters[0])}–{_short(self.parameters[1])} parameters"
+        epochs = "epochs not stated" if self.epochs is None else f"{num(self.epochs)} epochs"
+        return (f"{self.model} ({size}, {self.init}), {num(self.train_rows)} training rows, {epochs}, "
+                f"{num(self.test_rows)} test rows, {self.metric}")
+
+
+def _short(n: float) -> str:
+    return f"{n / 1e9:.2f} B" if n >= 1e9 else f"{n / 1e6:.0f} M" if n >= 1e7 else f"{n / 1e6:.2g} M"
+
+
+@lru_cache(maxsize=1)
+def _paper_settings():
+    import pandas as pd
+
+    return pd.read_csv(paper_dir() / "paper_settings.csv")
+
+
+def paper_setting(source: str, task: str) -> tuple[str, Setting] | None:
+    """(table, Setting) of the first paper table or figure named in `source` that has a setting for `task`."""
+    table = _paper_settings()
+    for name in _TABLE.findall(str(source)):
+        rows = table[(table["source_table"] == name) & (table["task"] == task)]
+        if not rows.empty:
+            r = rows.iloc[0]
+
+            def opt(v):
+                return None if v != v else float(v)
+
+            params = None if r["parameters_min"] != r["parameters_min"] else (float(r["parameters_min"]),
+                                                                             float(r["parameters_max"]))
+            return name, Setting(str(r["model"]), params, str(r["init"]), opt(r["train_rows"]), opt(r["epochs"]),
+                                 opt(r["test_rows"]), str(r["metric"]))
+    return None
+
+
+def our_setting(runs: list, split: str = "test") -> Setting | None:
+    """The setting of an arm's runs (the first that was scored on `split`)."""
+    for run in runs:
+        evs = run.evaluations(split)
+        if not evs:
+            continue
+        record = run.record()
+        params = record.get("parameters")
+        return Setting(run.cfg["model"], (float(params), float(params)) if params else None,
+                       "from scratch" if run.cfg.get("pretrain") else "pretrained",
+                       record.get("n_train"), float(run.epochs_trained), evs[-1].get("n"), run.headline)
+    return None
+
+
+def at_cpu_scale(ours: Setting, paper: Setting) -> bool:
+    """More than SCALE_GAP apart in parameters or training rows."""
+    def apart(x: float | None, lo: float | None, hi: float | None) -> bool:
+        if not x or not lo or not hi:
+            return False
+        return x * SCALE_GAP < lo or x > hi * SCALE_GAP
+
+    return (apart(ours.parameters[0] if ours.parameters else None, *(paper.parameters or (None, None)))
+            or apart(ours.train_rows, paper.train_rows, paper.train_rows))
+
+
+def setting_line(ours: Setting | None, paper: tuple[str, Setting] | None) -> str:
+    """'ours: …; the paper (Table 3): …', one line for under a verdict."""
+    mine = ours.text() if ours else "not recorded"
+    theirs = f"{paper[1].text()}" if paper else "no setting of the paper's for this task"
+    name = f" ({paper[0]})" if paper else ""
+    return f"ours: {mine}; the paper{name}: {theirs}"
