@@ -66,17 +66,17 @@ def test_the_readme_claims_table_is_generated_and_current(claims, tmp_path):
     copy cannot drift from claims.csv (as LD 0 at a 4-seed mean beside 3-seed deltas once did)."""
     import shutil
 
-    from benchmark.analysis.claims import README_BEGIN, README_END
+    from benchmark.analysis.claims_readme import README_BEGIN, README_END, build_ledger_and_readme
 
     copy = tmp_path / "README.md"
     shutil.copy(ROOT / "README.md", copy)
-    build_ledger(tmp_path / "out", root=ROOT, readme=copy)
+    build_ledger_and_readme(tmp_path / "out", root=ROOT, readme=copy)
     assert copy.read_text() == (ROOT / "README.md").read_text(), "run `jepa-bench claims` and commit the README"
     block = copy.read_text().split(README_BEGIN)[1].split(README_END)[0]
     assert block.count("\n| [") == len(claims)
     copy.write_text("no markers here")
     with pytest.raises(ConfigError, match="no claims-table markers"):
-        build_ledger(tmp_path / "out", root=ROOT, readme=copy)
+        build_ledger_and_readme(tmp_path / "out", root=ROOT, readme=copy)
 
 
 def test_bad_claims_data_is_refused(tmp_path):

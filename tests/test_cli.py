@@ -19,7 +19,9 @@ def test_train_writes_config_and_log(data_dir, tmp_path, capsys):
     assert rc == 0
     record = json.loads((out / "config.json").read_text())
     assert record["config"]["objective"] == "jepa" and record["config"]["lbd"] == 1.0  # resolved default
+    hashes = record["task"].pop("sha256")
     assert record["task"] == {"name": "synth", "version": 2, "files": {"train": "synth_train.jsonl", "test": "synth_test.jsonl"}}
+    assert set(hashes) == {"synth_train.jsonl"} and all(len(h) == 64 for h in hashes.values())  # the data it read
     assert {"torch", "transformers", "peft", "python"} <= record["versions"].keys()
     summary = json.loads((out / "summary.json").read_text())
     assert "commit" in record["git"] and record["n_train"] == 8 and summary["optimizer_steps"] == 4
@@ -96,3 +98,23 @@ def test_version_and_every_command_describes_itself(capsys):
             assert all(line.count("(default:") <= 1 for line in text.splitlines()), p.prog  # never printed twice
             for path in re.findall(r"configs/[\w/.-]+\.yaml", text):  # examples name specs that exist
                 assert (ROOT / path).is_file(), f"{p.prog}: {path}"
+
+
+def test_no_progress_is_quiet(tmp_path, data_dir):
+    """--no-progress silences every bar and the libraries' info lines (loading weights, writing shards, the
+    Trainer's per-step dicts); the suite's own last line stays."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-m", "benchmark.cli", "train", "--task", "synth", "--model",
+                           "tiny-random-llama", "--data-dir", str(data_dir), "--limit-train", "4", "--epochs", "1",
+                           "--batch-size", "2", "--grad-accum", "1", "--save-model", "--eval-splits", "test",
+                           "--eval-limit", "2", "--eval-max-new-tokens", "2", "--out", str(tmp_path / "run"),
+                           "--no-progress"], cwd=root, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    noise = done.stdout + done.stderr
+    for marker in ("Loading weights", "Writing model shards", "{'loss'", "it/s]", "%|"):
+        assert marker not in noise, (marker, noise[-1500:])
+    assert noise.strip().splitlines()[-1].startswith("run written to")

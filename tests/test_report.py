@@ -41,6 +41,7 @@ def fake_run(root: Path, task, objective, lbd, k, seed, accs, run_id: str | None
                                                              **({"jepa_loss": 0.5 - s / 50, "cosine": 0.5 + s / 50} if lbd else {})}) + "\n"
                                                for s in range(1, 21)))
     store.write_json_atomic(d / "summary.json", {"run_id": run_id, "complete": True, "config": cfg,
+                                                  "task": {"name": task, "version": 2},
                                                   "eval": {"splits": ["test"], "limit": 100, "max_new_tokens": 128},
                                                   "evaluations": evals, "git": {"commit": "abc"},
                                                   "wall_seconds": 120.0 if lbd else 60.0})
@@ -524,3 +525,18 @@ def test_lora_runs_face_table_8s_cell_of_their_rank_never_a_full_fine_tuning_cel
         assert table.loc["jepa", "verdict"] == "no paper claim"
     over = overfitting_table(runs, "test", load_paper_numbers()).set_index("method")
     assert math.isnan(over.loc["jepa", "paper_delta"]) and "LoRA" in over.loc["jepa", "paper_note"]
+
+
+def test_only_a_parity_metric_is_called_the_authors_check(tree, tmp_path):
+    """`report --metric prefix` on fine-tuning runs: prefix is not the task's parity metric, so the report must
+    not call it the authors' check for parity with the paper."""
+    for d in store.run_dirs(tree):
+        s = json.loads((d / "summary.json").read_text())
+        for ev in s["evaluations"]:
+            ev["metrics"]["prefix"] = dict(next(iter(ev["metrics"].values())))
+        (d / "summary.json").write_text(json.dumps(s))
+    parity = build_report(tree, tmp_path / "a").read_text()
+    assert "(the authors' check for parity with the paper;" in parity
+    other = build_report(tree, tmp_path / "b", metric="prefix").read_text()
+    first = other.split("\n")[2]
+    assert "none of them the authors' check for parity" in first and "(the authors' check for parity" not in first

@@ -105,6 +105,30 @@ def _cost_line(runs: list[Run]) -> str:
             f"run (training and its evaluations): {medians}")
 
 
+def _what_the_scores_are(runs: list[Run]) -> str:
+    """Which of the headline metrics are the authors' own checks: a metric is called one only where its task
+    marks it as the parity metric (a task of one's own has none unless it says so)."""
+    from tasks import UnknownNameError, get_task
+
+    def parity(r: Run) -> bool:
+        try:
+            return get_task(r.cfg["task"]).metric(r.headline).parity
+        except UnknownNameError:
+            return False
+
+    pretrain_prefix = [r for r in runs if r.cfg.get("pretrain") and r.headline == "prefix"]
+    others = [r for r in runs if r not in pretrain_prefix]
+    if all(parity(r) for r in others):
+        return ("the authors' check for parity with the paper; prefix match for models trained from random "
+                "initialisation, as the paper's Table 2")
+    checks = sorted({f"`{r.headline}` on {r.cfg['task']}" for r in others if parity(r)})
+    return ((f"of these, the authors' checks for parity with the paper: {', '.join(checks)}; " if checks else
+             "none of them the authors' check for parity with the paper; ")
+            + "the others are the tasks' own metrics" + ("; prefix match for models trained from random "
+                                                         "initialisation, as the paper's Table 2"
+                                                         if pretrain_prefix else ""))
+
+
 def write_readme(out: Path, title: str, runs: list[Run], table, figures: list[Path], split: str,
                  after_figures: list[str] = (), sections: list[str] = ()) -> Path:
     from benchmark.analysis import verdicts
@@ -114,9 +138,7 @@ def write_readme(out: Path, title: str, runs: list[Run], table, figures: list[Pa
     commits = sorted({str(r.summary.get("git", {}).get("commit")) for r in runs})
     lines = [f"# {title}", "",
              f"Built by `jepa-bench report` from {len(runs)} complete runs. Scores are "
-             f"{headlines} "
-             f"(the authors' check for parity with the paper; prefix match for models trained from random "
-             f"initialisation, as the paper's Table 2) on the `{split}` split after the last epoch, in percent, "
+             f"{headlines} ({_what_the_scores_are(runs)}) on the `{split}` split after the last epoch, in percent, "
              "mean ± std over seeds (std with ddof = 1).", "",
              "## What was run", "",
              f"* runs: {len(runs)}; tasks: {', '.join(sorted({r.cfg['task'] for r in runs}))}; methods: "

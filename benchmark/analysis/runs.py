@@ -175,6 +175,15 @@ def load_runs(results: Path, metric: str | None = None, *, skip_broken: bool = F
     if not runs:
         raise ReportError(f"no complete runs under {results} (a run is complete when its "
                           f"{store.SUMMARY} is)")
+    versions: dict[str, set] = {}
+    for r in runs:
+        versions.setdefault(r.cfg["task"], set()).add((r.summary.get("task") or {}).get("version"))
+    mixed = {t: sorted(v, key=str) for t, v in versions.items() if len(v) > 1}
+    if mixed:
+        what = "; ".join(f"{t} v{', v'.join(map(str, v))}" for t, v in sorted(mixed.items()))
+        raise ReportError(f"{results} mixes versions of a task ({what}): a comparison must not pair runs of "
+                          "different versions; rebuild the older runs (`sweep plan` lists them as stale) or move "
+                          "them to another tree")
     return runs
 
 

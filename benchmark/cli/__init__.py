@@ -77,6 +77,10 @@ def expected_errors() -> tuple[type[BaseException], ...]:
 
 def main(argv: list[str] | None = None) -> int:
     ns = build_parser().parse_args(argv)
+    if getattr(ns, "no_progress", False):
+        from benchmark.training.models import quiet_libraries
+
+        quiet_libraries()
     try:
         return ns.handler(ns)
     except expected_errors() as e:

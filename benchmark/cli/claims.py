@@ -14,13 +14,14 @@ def register(sub) -> None:
 
 
 def run(ns) -> int:
-    from benchmark.analysis.claims import CLAIMS_FILE, build_ledger
+    from benchmark.analysis.claims import CLAIMS_FILE
+    from benchmark.analysis.claims_readme import build_ledger_and_readme
 
     from pathlib import Path
 
     readme = Path(ns.root) / "README.md"
-    path = build_ledger(ns.out, claims_file=ns.claims or CLAIMS_FILE, root=ns.root,
-                        readme=readme if readme.is_file() and not ns.claims else None)
+    path = build_ledger_and_readme(ns.out, claims_file=ns.claims or CLAIMS_FILE, root=ns.root,
+                                   readme=readme if readme.is_file() and not ns.claims else None)
     print(f"claims ledger written to {path}" + (f"; its table in {readme}" if readme.is_file() and not ns.claims
                                                  else ""))
     return 0

@@ -40,6 +40,9 @@ def register(sub) -> None:
     run.add_argument("--timeout-min", type=int, default=240, help="SLURM time limit per run (minutes)")
     run.add_argument("--parallelism", type=int, default=16, help="SLURM: at most this many runs at once")
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
+    run.add_argument("--accept-stale", action="store_true",
+                     help="keep finished runs made with another task version or other data as done (default: refuse, "
+                          "naming them; remove their folders to rebuild them)")
     run.add_argument("--max-runs", type=int, default=None,
                      help="local: stop after building this many runs (a pilot, or a sweep fitted into a time "
                           "window; `sweep plan` estimates each run's time); the rest stay to do")
@@ -94,15 +97,15 @@ def run_run(ns) -> int:
             raise ConfigError("--executor workers gives each worker one device (--devices): for several GPUs per run "
                               "use --nproc-per-node with the local or slurm executor")
         failed = run_workers(Path(ns.spec), sweep, [d.strip() for d in ns.devices.split(",") if d.strip()],
-                             progress=progress, only=ns.only)
+                             progress=progress, only=ns.only, accept_stale=ns.accept_stale)
         print("\n".join(plan_lines(sweep)))
         return 1 if failed else 0
     if ns.executor in ("slurm", "submitit-local"):
         run_submitit(sweep, folder=ns.slurm_folder, cluster="local" if ns.executor == "submitit-local" else "slurm",
                      timeout_min=ns.timeout_min, partition=ns.partition,
-                     parallelism=ns.parallelism)
+                     parallelism=ns.parallelism, accept_stale=ns.accept_stale)
         print("\n".join(plan_lines(sweep)))
         return 0
-    run_local(sweep, progress=progress, max_runs=ns.max_runs,
+    run_local(sweep, progress=progress, max_runs=ns.max_runs, accept_stale=ns.accept_stale,
               log=lambda m: print(m, flush=True))
     return 0

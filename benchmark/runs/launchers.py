@@ -15,20 +15,30 @@ from benchmark.runs.spec import RunSpec
 from benchmark.runs.sweep import Sweep, describe
 
 
-def _check_before_building(sweep: Sweep) -> None:
+def _check_before_building(sweep: Sweep, accept_stale: bool = False) -> None:
     """Every run still to do, checked as `jepa-bench train` checks one (settings, model name, every data
     line it will read, scorers' needs), before the results folder is made: bad input in run 7 of 12 stops
-    the sweep before run 1 starts, and leaves nothing behind."""
+    the sweep before run 1 starts, and leaves nothing behind. A finished run made with another task version
+    or other data (runs/staleness.py) stops the sweep too, unless `accept_stale`."""
+    from benchmark.runs.staleness import stale_runs
+    from benchmark.training.options import ConfigError
+
+    stale = {} if accept_stale else stale_runs(sweep.runs, Path(sweep.results))
+    if stale:
+        listed = "; ".join(f"{run_id}: {why}" for run_id, why in sorted(stale.items())[:5])
+        raise ConfigError(f"{len(stale)} finished run(s) under {sweep.results} were made with another task version or "
+                          f"other data ({listed}{'; ...' if len(stale) > 5 else ''}): remove those run folders to "
+                          "rebuild them, or pass --accept-stale to keep them as they are")
     for run in sweep.runs:
         if not store.is_done(sweep.results, run.run_id):
             check_inputs(run)
 
 
-def run_local(sweep: Sweep, *, progress: bool = True, max_runs: int | None = None,
+def run_local(sweep: Sweep, *, progress: bool = True, max_runs: int | None = None, accept_stale: bool = False,
               log=print) -> dict[str, int]:
     """Build the missing runs of the sweep from this process, one after another, in the spec's order; with
     `max_runs`, stop after building that many (a pilot run, or a sweep fitted into a time window)."""
-    _check_before_building(sweep)
+    _check_before_building(sweep, accept_stale)
     store.check_writable(sweep.results)
     todo = [r for r in sweep.runs if not store.is_done(sweep.results, r.run_id)]
     counts = {"done": len(sweep.runs) - len(todo), "built": 0, "busy": 0}
@@ -52,11 +62,11 @@ def run_local(sweep: Sweep, *, progress: bool = True, max_runs: int | None = Non
 
 
 def run_workers(spec_path: Path, sweep: Sweep, devices: list[str], *, progress: bool = False,
-                only: list[str] | tuple[str, ...] = (), log=print) -> int:
+                only: list[str] | tuple[str, ...] = (), accept_stale: bool = False, log=print) -> int:
     """One worker process per device (CUDA_VISIBLE_DEVICES=<device>, or 'cpu'), all running the same
     sweep (cut by the same `--only` selectors): the per-run locks share the runs out. Returns the number of
     workers that failed."""
-    _check_before_building(sweep)
+    _check_before_building(sweep, accept_stale)
     store.check_writable(sweep.results)
     procs = []
     for dev in devices:
@@ -66,7 +76,7 @@ def run_workers(spec_path: Path, sweep: Sweep, devices: list[str], *, progress: 
         cmd = [sys.executable, "-m", "benchmark.cli", "sweep", "run", str(spec_path), "--results", str(sweep.results)]
         if not progress:
             cmd.append("--no-progress")
-        cmd += [a for sel in only for a in ("--only", sel)]
+        cmd += [a for sel in only for a in ("--only", sel)] + (["--accept-stale"] if accept_stale else [])
         log(f"worker on {dev}: {' '.join(cmd)}")
         procs.append(subprocess.Popen(cmd, env=env))
     return sum(p.wait() != 0 for p in procs)
@@ -81,13 +91,13 @@ def _submitit_entry(spec: dict, results: str) -> str:
 
 
 def run_submitit(sweep: Sweep, *, folder: str | Path, cluster: str | None = None, timeout_min: int = 240,
-                 partition: str | None = None, parallelism: int = 16,
+                 partition: str | None = None, parallelism: int = 16, accept_stale: bool = False,
                  extra: dict | None = None, wait: bool = True, log=print) -> list:
     """Submit the missing runs as one job array (at most `parallelism` at once). `cluster="local"` runs
     the same code on this machine (tests); None lets submitit pick SLURM where it is available."""
     import submitit
 
-    _check_before_building(sweep)
+    _check_before_building(sweep, accept_stale)
     store.check_writable(sweep.results)
     todo = [r for r in sweep.runs if not store.is_done(sweep.results, r.run_id)]
     if not todo:

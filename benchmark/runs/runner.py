@@ -277,10 +277,12 @@ def train_one(spec: RunSpec, out: str | Path, *, overwrite: bool = False, progre
 
 def run_record(spec: RunSpec, cfg, task, model, items: list[dict], n_eval: dict[str, int]) -> RunRecord:
     """What config.json records: resolved config and plan, task version, data counts, provenance."""
+    from benchmark.runs.staleness import data_hashes
     from benchmark.store.provenance import provenance
 
     return {"schema": SCHEMA_VERSION, "run_id": spec.run_id, "config": cfg.to_dict(), "eval": spec.eval.to_dict(),
-            "task": {"name": task.name, "version": task.version, "files": task.files},
+            "task": {"name": task.name, "version": task.version, "files": task.files,
+                     "sha256": data_hashes(spec)},  # the data a run read: a regenerated file makes it stale
             "n_train": len(items), "n_truncated": sum(i["truncated"] for i in items),
             "parameters": sum(p.numel() for p in model.parameters()),
             "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
@@ -305,6 +307,10 @@ def main(argv: list[str] | None = None) -> int:
 
     args = list(sys.argv[1:] if argv is None else argv)
     progress = "--no-progress" not in args
+    if not progress:  # each torchrun process is as quiet as the command that launched it
+        from benchmark.training.models import quiet_libraries
+
+        quiet_libraries()
     spec_file, work = [a for a in args if a != "--no-progress"]
     build(RunSpec.from_dict(json.loads(Path(spec_file).read_text())), Path(work), progress=progress)
     return 0

@@ -138,11 +138,14 @@ def plan_lines(sweep: Sweep, measured_root: Path | None = None) -> list[str]:
     from benchmark.runs.estimate import estimate_seconds, format_duration, machine_key, measured_runs
     from benchmark.store.provenance import hardware
 
-    done = [store.is_done(sweep.results, r.run_id) for r in sweep.runs]
+    from benchmark.runs.staleness import stale_runs
+
+    stale = stale_runs(sweep.runs, Path(sweep.results))
+    done = [store.is_done(sweep.results, r.run_id) and r.run_id not in stale for r in sweep.runs]
     measured = measured_runs(measured_root or Path(sweep.results).parent)
     machine = machine_key(hardware())
-    lines = [f"sweep {sweep.name}: {len(sweep.runs)} runs, {sum(done)} done, {len(done) - sum(done)} to run; "
-             f"results in {sweep.results}"]
+    lines = [f"sweep {sweep.name}: {len(sweep.runs)} runs, {sum(done)} done, {len(done) - sum(done)} to run"
+             + (f" ({len(stale)} of them stale)" if stale else "") + f"; results in {sweep.results}"]
     total, unknown, rough = 0.0, 0, 0
     for r, d in zip(sweep.runs, done):
         est = None if d else estimate_seconds(r, measured, machine)
@@ -152,7 +155,9 @@ def plan_lines(sweep: Sweep, measured_root: Path | None = None) -> list[str]:
             rough += bool(est and est.rough)
         when = "" if d else "  (no estimate)" if est is None else \
             f"  ≈ {format_duration(est.seconds)}" + (" (rough)" if est.rough else "")
-        lines.append(f"  {'done' if d else 'todo'}  {r.run_id}  {describe(r, sweep.grid_keys)}{when}")
+        state = "stale" if r.run_id in stale else "done" if d else "todo"
+        why = f"  (stale: {stale[r.run_id]})" if r.run_id in stale else when
+        lines.append(f"  {state}  {r.run_id}  {describe(r, sweep.grid_keys)}{why}")
     todo = len(done) - sum(done)
     if todo and unknown == todo:
         lines.append(f"no estimate: none of the {todo} runs to do has a measured run of its model and objective kind "

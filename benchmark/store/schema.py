@@ -10,10 +10,11 @@ from typing import Any, TypedDict
 SCHEMA_VERSION = 2
 
 
-class TaskRef(TypedDict):
+class TaskRef(TypedDict, total=False):
     name: str
     version: int  # bumped whenever prompts, views or scoring change (tasks/)
     files: dict[str, str]  # split -> file name in the data directory
+    sha256: dict[str, str]  # file name -> sha256 of the data the run read (runs since 2026-12-07)
 
 
 class Provenance(TypedDict, total=False):

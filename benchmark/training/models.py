@@ -230,6 +230,27 @@ def add_special_tokens(tok, tokens) -> list[int]:
     return tok.convert_tokens_to_ids(list(tokens))
 
 
+def quiet_libraries() -> None:
+    """`--no-progress` means quiet: the libraries' own bars (loading weights, writing shards, datasets) and
+    their info and warning lines are silenced; errors and the suite's own summary lines stay."""
+    import warnings
+
+    import huggingface_hub
+    import transformers
+
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+    huggingface_hub.utils.disable_progress_bars()
+    try:
+        import datasets
+
+        datasets.disable_progress_bars()
+        datasets.logging.set_verbosity_error()
+    except ImportError:  # datasets is only needed by `data fetch --from-hub`
+        pass
+    warnings.filterwarnings("ignore", category=UserWarning)
+
+
 def load_model_and_tokenizer(name: str, *, pretrain: bool = False, seed: int = 0, plain: bool = False,
                              template_variables: dict | None = None):
     """Return (model, tokenizer) in fp32 with the predictor tokens added and embeddings resized, and the chat
