@@ -219,3 +219,16 @@ def test_every_verdict_has_its_setting_beside_the_papers_and_cpu_scale_is_said()
     verdicts = ledger.count("\n  * **")
     assert verdicts and ledger.count("\n  * setting: ours:") == verdicts  # one setting line under every verdict
     assert "at CPU scale**" in (ROOT / "README.md").read_text()
+
+
+def test_external_replications_are_shown_apart_and_never_judged(tmp_path):
+    claims = {c.id: c for c in load_claims()}
+    (ext,) = claims["fine_tuning_gain"].external
+    assert ext["source"] == "https://arxiv.org/abs/2605.15394" and "+0.52" in ext["result"]
+    ledger = (ROOT / "reports" / "claims.md").read_text()
+    assert "external, not run here (never part of our verdict)" in ledger and "paired p = 0.28" in ledger
+    bad = tmp_path / "claims.yaml"
+    bad.write_text("claims:\n  - {id: x, title: X, claim: c, source: s, paper: p, paper_version: v, evidence: e, "
+                   "no_run: later, external: [{source: https://example.org}]}\n")
+    with pytest.raises(ConfigError, match="at least source and result"):
+        load_claims(bad)

@@ -20,7 +20,9 @@ from benchmark.data.shipped import paper_dir
 
 CLAIMS_FILE = paper_dir() / "claims.yaml"
 CLAIM_KEYS = ("id", "title", "claim", "source", "paper", "paper_version", "evidence", "paper_effect", "paper_spec",
-              "cpu_spec", "comparisons", "no_run", "note")
+              "cpu_spec", "comparisons", "no_run", "note", "external")
+# Replications by others, printed under a claim as not run here; they never enter a verdict.
+EXTERNAL_KEYS = ("source", "title", "setting", "result", "test", "checked")
 COMPARISON_KEYS = ("results", "task", "method", "versus", "measure", "model", "lbd", "predictors", "rows", "split",
                    "direction_only", "note")
 # What a comparison measures, against which reference, and the report table that holds it: the registered
@@ -61,6 +63,7 @@ class Claim:
     comparisons: tuple[Entry, ...] = ()
     no_run: str = ""  # why there are no runs (yet), when there are none
     note: str = ""
+    external: tuple[dict, ...] = ()  # others' replications (EXTERNAL_KEYS), shown as not run here
 
 
 @dataclass
@@ -136,11 +139,15 @@ def load_claims(path: str | Path = CLAIMS_FILE) -> list[Claim]:
                 raise ConfigError(f"{where}: measure {record.measure!r} is judged by a rule of its own; drop "
                                   "direction_only")
             comps.append(Entry(**{**comp, "measure": record.measure, "versus": record.versus}))
+        for ext in c.get("external") or []:
+            if not isinstance(ext, dict) or set(ext) - set(EXTERNAL_KEYS) or not {"source", "result"} <= set(ext):
+                raise ConfigError(f"{where}: an external entry is a mapping of {', '.join(EXTERNAL_KEYS)} with at "
+                                  "least source and result")
         if not comps and not c.get("no_run"):
             raise ConfigError(f"{where}: a claim without comparisons must say why (no_run)")
         claims.append(Claim(**{**c, "paper_spec": _tuple(c.get("paper_spec")), "cpu_spec": _tuple(c.get("cpu_spec")),
                                "comparisons": tuple(comps), "no_run": c.get("no_run") or "",
-                               "note": c.get("note") or ""}))
+                               "note": c.get("note") or "", "external": tuple(c.get("external") or ())}))
     ids = [c.id for c in claims]
     if len(set(ids)) != len(ids):
         raise ConfigError(f"{path}: a claim id appears twice")
@@ -360,6 +367,12 @@ def render(claims: list[Claim], judged: dict[str, list[Judged]]) -> str:
                 lines.append(f"  * {j.comparison.note}")
         if c.note:
             lines.append(f"* note: {c.note}")
+        for ext in c.external:
+            title = ext.get("title") or ext["source"]
+            parts = [ext.get("setting"), ext["result"], ext.get("test")]
+            lines.append(f"* external, not run here (never part of our verdict): [{title}]({ext['source']}): "
+                         + "; ".join(p for p in parts if p)
+                         + (f" (checked against {ext['checked']})" if ext.get("checked") else ""))
         lines.append("")
     return "\n".join(lines)
 
