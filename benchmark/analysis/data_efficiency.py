@@ -135,7 +135,8 @@ def data_efficiency_table(runs: list[Run], split: str, paper=None):
                          "lambda": arm[0], "k": arm[1], "rows": n, "n": len(scores),
                          "score": sum(scores) / len(scores),
                          "curve": "; ".join(f"{m}: {sum(v) / len(v):.2f} ({len(v)})" for m, v in sorted(reg.items())),
-                         "multiplier": point, "lo": lo, "hi": hi, "shown": shown,
+                         "multiplier": point, "lo": lo, "hi": hi, "multiplier_shown": shown[0],
+                         "interval_shown": f"[{shown[1]}, {shown[2]}]",
                          "delta": point, "n_pairs": len(scores), "p": math.nan, "p_holm": math.nan, "mde": math.nan,
                          "paper_delta": PAPER_MULTIPLIER, "paper_table": PAPER_SOURCE,
                          "verdict": label_v, "verdict_reason": reason,
@@ -155,7 +156,7 @@ def data_efficiency_section(table, noise: list[str] = ()) -> list[str]:
              "95 % interval | verdict |", "|---|---|---|---|---|---|---|---|---|"]
     for _, r in table.iterrows():
         lines.append(f"| {r['task']} | {r['method']} | {r['rows']} | {r['n']} | {fmt_num(r['score'])} | {r['curve']} "
-                     f"| {r['shown'][0]} | [{r['shown'][1]}, {r['shown'][2]}] | {r['verdict']} |")
+                     f"| {r['multiplier_shown']} | {r['interval_shown']} | {r['verdict']} |")
     lines += ["", "M = the training rows at which regular's learning curve (its mean score, piecewise linear in "
                   "log(rows) between the measured sizes) first reaches the arm's mean score on N rows; the multiplier "
                   f"is M / N, with a {LEVEL:.0%} percentile bootstrap over seeds ({BOOTSTRAP} draws; each size's "

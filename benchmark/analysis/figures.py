@@ -170,12 +170,16 @@ def plot_effect_vs_size(runs: list[Run], table, task: str, out: Path) -> list[Pa
         ax.errorbar(arm["n_params"], arm["delta"], yerr=se, marker="o", capsize=3, label=method)
         for x, y, m in zip(arm["n_params"], arm["delta"], arm["model"]):
             ax.annotate(m, (x, y), fontsize=6, xytext=(3, 3), textcoords="offset points")
+    _delta_axes(ax, "parameters", f"{task}: effect against model size (± 1 s.e.)")
+    return _save(fig, out, f"effect_vs_size_{task}")
+
+
+def _delta_axes(ax, xlabel: str, title: str) -> None:
+    """The axes of a Δ-against-scale figure: a zero line, a log x axis, Δ in points."""
     ax.axhline(0.0, color="grey", lw=0.8)
-    ax.set(xscale="log", xlabel="parameters", ylabel="Δ vs regular (points)",
-           title=f"{task}: effect against model size (± 1 s.e.)")
+    ax.set(xscale="log", xlabel=xlabel, ylabel="Δ vs regular (points)", title=title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    return _save(fig, out, f"effect_vs_size_{task}")
 
 
 def plot_singular_values(spectra: dict, out: Path, *, title: str = "", stem: str = "singular_values") -> list[Path]:
@@ -254,9 +258,5 @@ def plot_delta_vs_rows(runs: list[Run], task: str, split: str, out: Path) -> lis
         points.sort()
         ax.errorbar([p[0] for p in points], [p[1] for p in points], yerr=[p[2] for p in points], marker="o",
                     capsize=3, label=label)
-    ax.axhline(0.0, color="grey", lw=0.8)
-    ax.set(xscale="log", xlabel="training rows", ylabel="Δ vs regular (points)",
-           title=f"{task}: the gain against training rows (± 1 s.e.)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    _delta_axes(ax, "training rows", f"{task}: the gain against training rows (± 1 s.e.)")
     return _save(fig, out, f"delta_vs_rows_{task}_{split}")
