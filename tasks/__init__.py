@@ -12,15 +12,27 @@ def _register_all() -> None:
     import pkgutil
 
     for mod in sorted(m.name for m in pkgutil.iter_modules(__path__)):
-        importlib.import_module(f"tasks.{mod}")
+        if mod != "plugins":
+            importlib.import_module(f"tasks.{mod}")
 
 
 _register_all()
 
+
+def _register_plugins() -> None:
+    """Tasks of installed packages (entry points) and of $JEPA_BENCH_INCLUDE_PATH (tasks/plugins.py)."""
+    from tasks import plugins
+
+    plugins.load_entry_points()
+    plugins.include(plugins.env_paths())
+
+
+_register_plugins()
+
 __all__ = [
     "Task", "UnknownNameError", "all_tasks", "get_task", "register",
     "DATA_DIR_ENV", "DataError", "Example", "read_jsonl", "resolve_data_dir", "load_split",
-    "splits", "carve_validation", "VAL_SEED", "Subset", "SUBSETS", "SUBSET_SEED", "take_subset",
+    "splits", "carve_validation", "VAL_SEED", "Subset", "SUBSETS", "SUBSET_SEED", "take_subset", "task_data_dir",
 ]
 
 
@@ -80,6 +92,16 @@ def carve_validation(n: int, fraction: float) -> tuple[list[int], list[int]]:
     return [i for i in range(n) if i not in chosen], val
 
 
+def task_data_dir(task: Task, data_dir=None):
+    """Where a task's files are read from: an explicit `data_dir` (--data-dir, a run's config) wins, then the
+    task's own folder (`Task.data_dir`), then $JEPA_BENCH_DATA_DIR, then ./data."""
+    from pathlib import Path
+
+    if data_dir:
+        return Path(data_dir)
+    return Path(task.data_dir) if task.data_dir else resolve_data_dir(None)
+
+
 def splits(task: Task, val_fraction: float = 0.0) -> list[str]:
     """The splits one can ask for: the task's files, plus `val` when it is carved from train."""
     extra = ["val"] if val_fraction > 0 and "train" in task.files else []
@@ -100,7 +122,7 @@ def load_split(task: Task, split: str, data_dir=None, limit: int | None = None,
         hint = " (pass --val-fraction to carve one from train)" if split == "val" and "train" in task.files else ""
         raise UnknownNameError(f"task {task.name!r} has no split {split!r}{hint}; it has "
                                f"{', '.join(splits(task, val_fraction))}")
-    path = resolve_data_dir(data_dir) / task.files["train" if split == "val" else split]
+    path = task_data_dir(task, data_dir) / task.files["train" if split == "val" else split]
     if not path.is_file():
         folder = path.parent
         what = (f"the data directory {folder} is a file, not a folder" if folder.is_file() else

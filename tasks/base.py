@@ -87,6 +87,9 @@ class Task:
     paper: dict[str, float] = field(default_factory=dict)  # the paper's headline numbers for this task
     changelog: tuple[str, ...] = ()  # one line per version: what changed
     hub: HubSource | None = None  # optional: build the JSONL files through `datasets` (jepa-bench data fetch --from-hub)
+    data_dir: str | None = None  # where this task's files are (relative: to the module that registers it); None:
+    #                              the data directory setting (--data-dir, $JEPA_BENCH_DATA_DIR, ./data)
+    fixtures: tuple = ()  # rows (user, assistant[, text, code]) the registry-wide tests build and score
 
     def __post_init__(self):
         names = [m.name for m in self.metrics]
@@ -131,9 +134,17 @@ _REGISTRY: dict[str, Task] = {}
 
 
 def register(task: Task) -> Task:
-    """Add a task; a second task with the same name is a programming error, so it raises."""
+    """Add a task; a second task with the same name is a programming error, so it raises. A relative
+    `data_dir` is taken relative to the file of the module that calls this."""
+    import dataclasses
+    import inspect
+    from pathlib import Path
+
     if task.name in _REGISTRY:
         raise ValueError(f"task {task.name!r} is registered twice ({_REGISTRY[task.name].family} and {task.family})")
+    if task.data_dir and not Path(task.data_dir).expanduser().is_absolute():
+        caller = Path(inspect.stack()[1].filename).resolve().parent
+        task = dataclasses.replace(task, data_dir=str(caller / task.data_dir))
     _REGISTRY[task.name] = task
     return task
 

@@ -58,6 +58,8 @@ def _lm_eval_scorer(regex: re.Pattern, group_select: int):
 
 register(Task(
     name="gsm8k", version=2, family="gsm8k", source="rbalestr-lab/llm-jepa datasets/ (openai/gsm8k)", license="MIT",
+    fixtures=(("Tom has 3 apples and buys 4. How many now?", "3 + 4 = <<3+4=7>>7\n#### 7"),
+              ("A farm sells 1000 eggs twice.", "2 * 1000 = <<2*1000=2000>>2000\n#### 2,000")),
     files={"train": "gsm8k_train.jsonl", "test": "gsm8k_test.jsonl"},
     system_prompt="Answer the math question, show steps.",
     metrics=(

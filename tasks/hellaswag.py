@@ -21,6 +21,8 @@ def _letter(output, ex, ctx) -> Verdict:
 register(Task(
     name="hellaswag", version=2, family="hellaswag", source="rbalestr-lab/llm-jepa datasets/", license="MIT",
     files={"test": "hellaswag_test.jsonl"}, views="text_code", notes="no training file is provided upstream",
+    fixtures=(("A man holds a ladder.\nA) He climbs it.\nB) He eats it.\nC) It sings.\nD) It flies.", "A",
+               "A man holds a ladder.", "He climbs it."),),
     system_prompt="Which one of A), B), C), or D) is the best ending for the context? Answer A, B, C, or D.",
     kind="choice", choices=("A", "B", "C", "D"),
     metrics=(Metric("letter", _letter, "argmax of next-token probability over A/B/C/D equals the gold letter",

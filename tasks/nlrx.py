@@ -39,6 +39,15 @@ METRICS = (
     Metric("dfa", dfa, "same language as the gold regex (brics grammar, automata); undecided counts wrong"),
 )
 
+FIXTURES = {  # rows the registry-wide tests build and score (tests/test_tasks.py)
+    "synth": (("lines with words with a vowel and a lower-case letter, zero or more times",
+               "(\\b([AEIOUaeiou])&([a-z])\\b)*"),
+              ("lines with words with a number and a character or the string 'dog'", "\\b(([0-9])&(.))|(dog)\\b"),
+              ("lines containing the string 'truck' at least 3 times", "(.*truck.*){3,}")),
+    "turk": (("lines not having a capital letter", "~(.*[A-Z].*)"), ("lines ending with 'lake'", ".*lake"),
+             ("lines starting with a number", "[0-9].*")),
+}
+
 for name, desc, paper in (
     ("synth", "synthetic descriptions", {"regular": 57.29, "jepa": 71.46}),  # Table 3, Llama-3.2-1B-Instruct
     ("turk", "Mechanical Turk paraphrases", {"regular": 22.49, "jepa": 30.94}),  # Table 13 (appendix, second-hand)
@@ -50,6 +59,6 @@ for name, desc, paper in (
         system_prompt="Convert natural language to regular expression.",
         metrics=METRICS, main_metric="exact",
         notes=f"NL-RX-{name.upper()}: {desc}; 8000 train / 2000 test",
-        paper=paper,
+        paper=paper, fixtures=FIXTURES[name],
         changelog=("files and views", "scorers: exact, prefix, dfa"),
     ))

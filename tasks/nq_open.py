@@ -49,6 +49,7 @@ def _squad_em(output, ex, ctx) -> Verdict:
 register(Task(
     name="nq_open", version=2, family="nq_open", source="rbalestr-lab/llm-jepa datasets/", license="CC BY-SA 3.0",
     files={"train": "nq_open_train.jsonl", "test": "nq_open_test.jsonl"},
+    fixtures=(("who wrote hamlet", "William Shakespeare; Shakespeare"), ("capital of france", "Paris")),
     system_prompt="Answer the question below.",
     metrics=(
         Metric("original", _original, "the authors' check: a '; '-piece of the generation inside the gold", parity=True),

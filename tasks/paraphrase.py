@@ -13,6 +13,7 @@ from tasks.base import Task, register
 register(Task(
     name="paraphrase", version=1, family="paraphrase", source="rbalestr-lab/llm-jepa datasets/ (cestwc/paraphrase)",
     license="see cestwc/paraphrase", files={"train": "paraphrase_train.jsonl"},
+    fixtures=(("How do I learn English?", "What is the way to learn English?"),),
     system_prompt="",  # not checked against data we have; the authors train it with --plain (no template)
     notes="pretraining views only (--plain); the file is not provided upstream to this project",
     changelog=("views for --plain pretraining (no scorer)",),

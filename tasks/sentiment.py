@@ -30,6 +30,7 @@ register(Task(
     name="rotten_tomatoes", version=2, family="sentiment", source="rbalestr-lab/llm-jepa datasets/",
     license="unknown (Pang & Lee 2005)",
     files={"train": "rotten_tomatoes_train.jsonl", "test": "rotten_tomatoes_test.jsonl"},
+    fixtures=(("a gentle, funny film", "Good"), ("tedious and flat", "Bad")),
     system_prompt=SYSTEM, metrics=METRICS, main_metric="exact", changelog=CHANGELOG,
     paper={"regular": 56.57, "jepa": 57.76},  # Table 9 (appendix, second-hand), after paraphrase pretraining
     # the hub's copy: label 1 is a positive review, which the authors' rows call "Good"
@@ -39,6 +40,7 @@ register(Task(
 register(Task(
     name="yelp", version=2, family="sentiment", source="rbalestr-lab/llm-jepa datasets/", license="Yelp dataset terms",
     files={"test": "yelp_test.jsonl"}, notes="no training file is provided upstream",
+    fixtures=(("Loved the food!", "Very Good"), ("It was fine, nothing special.", "Mediocre")),
     system_prompt=SYSTEM, metrics=METRICS, main_metric="exact", changelog=CHANGELOG,
     paper={"regular": 26.46, "jepa": 27.15},  # Table 9 (appendix, second-hand)
 ))

@@ -65,6 +65,9 @@ def check_databases(examples, ctx) -> None:
 register(Task(
     name="spider", version=2, family="spider", source="rbalestr-lab/llm-jepa datasets/ (Yu et al. 2018)",
     license="CC BY-SA 4.0", files={"train": "spider_train.jsonl", "test": "spider_test.jsonl"},
+    fixtures=(("For db_id:[shop]\n\nHow many singers are there?", "SELECT count(*) FROM singer"),
+              ("For db_id:[shop]\n\nNames of singers older than 30 by age.",
+               "SELECT name FROM singer WHERE age > 30 ORDER BY age")),
     system_prompt="Convert natural language to SQL.",
     metrics=(
         Metric("exec_original", _exec_original, "the authors' check: sqlite3 stdout strings equal", parity=True),

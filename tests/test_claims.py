@@ -1,12 +1,12 @@
 """The claims ledger: every claim the paper makes is in it, each either with committed runs or with the reason
 it has none, every spec it names exists and plans, its verdicts are its reports' verdicts, and the README's
 summary table says what the ledger says."""
-import re
 from pathlib import Path
 
 import pytest
 
-from benchmark.analysis.claims import CLAIMS_FILE, build_ledger, claim_status, judge, load_claims
+from benchmark.analysis.claims import CLAIMS_FILE, claim_status, judge, load_claims
+from benchmark.analysis.ledger import build_ledger
 from benchmark.training.options import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,7 +66,7 @@ def test_the_readme_claims_table_is_generated_and_current(claims, tmp_path):
     copy cannot drift from claims.csv (as LD 0 at a 4-seed mean beside 3-seed deltas once did)."""
     import shutil
 
-    from benchmark.analysis.claims_readme import README_BEGIN, README_END, build_ledger_and_readme
+    from benchmark.analysis.ledger import README_BEGIN, README_END, build_ledger_and_readme
 
     copy = tmp_path / "README.md"
     shutil.copy(ROOT / "README.md", copy)

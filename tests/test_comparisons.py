@@ -51,7 +51,7 @@ def test_every_comparison_is_registered_once_with_what_the_ledger_and_report_nee
 
 
 def test_a_new_measure_reaches_the_report_and_the_ledger_with_no_other_edit(with_toy, tmp_path):
-    from benchmark.analysis.claims import build_ledger
+    from benchmark.analysis.ledger import build_ledger
     from benchmark.analysis.report import build_report
 
     root = tmp_path / "results" / "toy"

@@ -5,7 +5,8 @@ import itertools
 import numpy as np
 import pytest
 
-from benchmark.analysis.claims import build_ledger, judge, load_claims
+from benchmark.analysis.claims import judge, load_claims
+from benchmark.analysis.ledger import build_ledger
 from benchmark.analysis.grid import (MIN_CELLS, adjacent_pairs, grid_table, permutation_test, smoothness)
 from benchmark.analysis.paper import load_paper_numbers
 from benchmark.analysis.report import build_report

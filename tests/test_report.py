@@ -147,7 +147,7 @@ def test_report_of_the_committed_ci_baseline(tmp_path):
 def test_representation_section_from_saved_models(tmp_path, data_dir):
     """Runs that kept their model get the Fig. 3 / Table 14 analysis beside the base model; with --all-seeds
     every seed is analysed, and the report and the claims ledger pair each method with regular by seed."""
-    from benchmark.analysis.claims import build_ledger
+    from benchmark.analysis.ledger import build_ledger
     from benchmark.evaluation.plan import EvalPlan
     from benchmark.runs.runner import run_one
     from benchmark.runs.spec import RunSpec

@@ -126,7 +126,6 @@ def test_generation_stops_at_the_family_end_of_turn(name, examples, monkeypatch)
 
     def scripted(*args, **kwargs):
         out = real_forward(*args, **kwargs)
-        ids = kwargs.get("input_ids")
         width = kwargs["attention_mask"].shape[1]
         prompt_len.setdefault("n", width)
         step = width - prompt_len["n"]

@@ -8,30 +8,20 @@ from benchmark.training.views import ViewBuilder
 from tasks import all_tasks, get_task, load_split, resolve_data_dir
 from tasks.base import ScoringContext, score_all
 from tasks.jsonl import Example
-from conftest import FIXTURE_ROWS
 
-# Two rows per task in the authors' format (user, assistant[, text, code]).
-FIXTURES = {
-    "synth": FIXTURE_ROWS[:3], "turk": FIXTURE_ROWS[3:6],
-    "gsm8k": [("Tom has 3 apples and buys 4. How many now?", "3 + 4 = <<3+4=7>>7\n#### 7"),
-              ("A farm sells 1000 eggs twice.", "2 * 1000 = <<2*1000=2000>>2000\n#### 2,000")],
-    "spider": [("For db_id:[shop]\n\nHow many singers are there?", "SELECT count(*) FROM singer"),
-               ("For db_id:[shop]\n\nNames of singers older than 30 by age.",
-                "SELECT name FROM singer WHERE age > 30 ORDER BY age")],
-    "rotten_tomatoes": [("a gentle, funny film", "Good"), ("tedious and flat", "Bad")],
-    "yelp": [("Loved the food!", "Very Good"), ("It was fine, nothing special.", "Mediocre")],
-    "nq_open": [("who wrote hamlet", "William Shakespeare; Shakespeare"), ("capital of france", "Paris")],
-    "hellaswag": [("A man holds a ladder.\nA) He climbs it.\nB) He eats it.\nC) It sings.\nD) It flies.", "A",
-                   "A man holds a ladder.", "He climbs it.")],
-    "paraphrase": [("How do I learn English?", "What is the way to learn English?")],
-}
+# The paper's own datasets: their tasks carry the paper's numbers and the authors' check as a parity metric.
+# A task of one's own (README, "Adding a task") needs neither.
+PAPER_TASKS = {"synth", "turk", "gsm8k", "spider", "rotten_tomatoes", "yelp", "nq_open", "hellaswag"}
 WRONG = "§ certainly not the answer §"
 
 
 def fixture_examples(task):
-    rows = FIXTURES[task.name]
+    """The task's own fixture rows (`Task.fixtures`: user, assistant[, text, code]) as examples."""
+    if not task.fixtures:
+        pytest.fail(f"task {task.name!r} declares no fixture rows: add `fixtures=((user, assistant), ...)` "
+                    "(two rows or more) to its Task record, which the registry-wide tests build and score")
     out = []
-    for r in rows:
+    for r in task.fixtures:
         msgs = ({"role": "system", "content": task.system_prompt}, {"role": "user", "content": r[0]},
                 {"role": "assistant", "content": r[1]})
         views = ({"text": ({"role": "user", "content": r[2]},), "code": ({"role": "assistant", "content": r[3]},)}
@@ -71,16 +61,15 @@ def wrong_answer(task, ex):
 
 
 def test_every_task_declares_what_reports_need():
-    names = [t.name for t in all_tasks()]
-    assert set(FIXTURES) == set(names), "a new task needs fixture rows here"
     for t in all_tasks():
-        assert t.version == len(t.changelog) and t.license and t.source and t.files
-        if t.name != "paraphrase":
+        assert t.version == len(t.changelog) and t.license and t.source and t.files and t.fixtures, t.name
+        if t.name in PAPER_TASKS:  # the paper's tasks: its numbers and the authors' check
             assert t.metrics and t.main_metric and any(m.parity for m in t.metrics), t.name
             assert t.paper, f"{t.name}: the paper's numbers are part of the task"
+    assert PAPER_TASKS <= {t.name for t in all_tasks()}
 
 
-@pytest.mark.parametrize("name", sorted(FIXTURES))
+@pytest.mark.parametrize("name", sorted(t.name for t in all_tasks()))
 def test_task_loads_builds_views_and_scores(name, tiny, tmp_path):
     task = get_task(name)
     _, tok = tiny

@@ -8,13 +8,12 @@ against one reference), the same power statement.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from benchmark.analysis.runs import ReportError, fmt_num, fmt_p
+from benchmark.analysis.runs import ReportError
 
 from benchmark.data.shipped import paper_dir
 
@@ -81,18 +80,15 @@ def with_settings(judged: Judged, claim: Claim, root: Path, cache: dict) -> Judg
     """The comparison's setting line, ours beside the paper's, and whether it is at CPU scale."""
     import dataclasses
 
-    from benchmark.analysis.settings import at_cpu_scale, our_setting, paper_setting, setting_line
+    from benchmark.analysis.settings import comparison_setting
 
     if judged.problem:
         return judged
     comp = judged.comparison
     inputs = cache.get((str(root / comp.results), comp.split))
-    runs = [r for r in (inputs.runs if inputs else []) if r.cfg["task"] == comp.task
-            and (comp.model is None or r.cfg["model"] == comp.model)]
-    ours = our_setting(runs, comp.split)
-    paper = paper_setting(f"{judged.row.get('paper_table') or ''} {claim.source}", comp.task)
-    return dataclasses.replace(judged, setting=setting_line(ours, paper),
-                               cpu_scale=bool(ours and paper and at_cpu_scale(ours, paper[1])))
+    line, cpu = comparison_setting(inputs.runs if inputs else [], comp.split, comp.task, comp.model,
+                                   f"{judged.row.get('paper_table') or ''} {claim.source}")
+    return dataclasses.replace(judged, setting=line, cpu_scale=cpu)
 
 
 def _tuple(value) -> tuple:
@@ -258,125 +254,6 @@ def claim_status(claim: Claim, judged: list[Judged]) -> str:
     return "; ".join(f"{n}× {v}" for v, n in counts.items()) + scale
 
 
-def _ours(j: Judged) -> str:
-    from benchmark.analysis.comparisons import get_comparison
-
-    r = j.row
-    if j.problem:
-        return f"— ({j.problem})"
-    if isinstance(r.get("ours"), str):  # a table whose test is not a paired t-test says what it measured
-        return r["ours"]
-    comp = j.comparison
-    record = get_comparison(comp.measure, comp.versus)
-    what = "Δ" if comp.measure == "score" else f"Δ {record.description}"
-    arm = r[record.arm_column]
-    arm += f" k={comp.predictors}" if comp.predictors is not None and record.arm_column == "method" else ""  # picked
-    task = f"{r['task']} ({r['model']})" if comp.model else r["task"]  # the comparison picked a model: name it
-    return (f"{arm} on {task}: {what} vs {record.reference} {fmt_num(r['delta'], record.digits)}{record.unit} over "
-            f"{int(r['n_pairs'])} seeds (p {fmt_p(r['p'])}, Holm {fmt_p(r.get('p_holm', math.nan))}), "
-            f"MDE {fmt_num(r.get('mde', math.nan), record.digits)}")
-
-
-def _paper_cell(j: Judged) -> str:
-    """The paper cell a row faces: the report's own name for it, else its comparison's source with the paper's
-    Δ of that arm (the Table 3 and Table 6 rows, whose tables name no cell), else its reason or a dash."""
-    import math
-
-    from benchmark.analysis.comparisons import get_comparison
-
-    r = j.row
-    if r.get("paper_table"):
-        return str(r["paper_table"])
-    delta = r.get("paper_delta")
-    if delta is not None and not (isinstance(delta, float) and math.isnan(delta)):
-        record = get_comparison(j.comparison.measure, j.comparison.versus)
-        arm = r.get(record.arm_column, j.comparison.method)
-        return f"{record.paper}: {arm} vs {record.reference}, Δ {delta:+.2f}"
-    why = r.get("paper_note") or r.get("no_claim")  # the report's reason for having no cell
-    return f"none ({why})" if isinstance(why, str) and why else "—"
-
-
-def rows_for_csv(claims: list[Claim], judged: dict[str, list[Judged]]) -> list[dict]:
-    out = []
-    for c in claims:
-        base = {"id": c.id, "title": c.title, "source": c.source, "evidence": c.evidence,
-                "paper_version": c.paper_version, "paper_effect": c.paper_effect,
-                "paper_spec": " ".join(c.paper_spec), "cpu_spec": " ".join(c.cpu_spec),
-                "status": claim_status(c, judged[c.id])}
-        if not c.comparisons:
-            out.append({**base, "why_no_run": c.no_run})
-            continue
-        for j in judged[c.id]:
-            r = j.row
-            out.append({**base, "results": j.comparison.results, "task": j.comparison.task,
-                        "method": j.comparison.method, "versus": j.comparison.versus,
-                        "measure": j.comparison.measure,
-                        "delta": r.get("delta"), "n_seeds": r.get("n_pairs"), "p": r.get("p"),
-                        "p_holm": r.get("p_holm"), "mde": r.get("mde"), "paper_delta_matched": r.get("paper_delta"),
-                        "verdict": r.get("verdict", ""), "reason": r.get("verdict_reason", j.problem),
-                        "power": r.get("power", "")})
-    return out
-
-
-def render(claims: list[Claim], judged: dict[str, list[Judged]]) -> str:
-    from benchmark.analysis.verdicts import VERDICT_RULE
-
-    with_runs = sum(bool(c.comparisons) for c in claims)
-    with_verdict = sum(claim_status(c, judged[c.id]).startswith(("reproduced", "not reproduced", "inconclusive"))
-                       for c in claims)
-    lines = ["# Claims ledger: LLM-JEPA (arXiv 2509.14252 v2) and Semantic Tube Prediction (arXiv 2602.22617)", "",
-             "Built by `jepa-bench claims` from `reports/paper/claims.yaml` and the committed results trees; every "
-             "verdict is the one its report draws (same test, Holm family and power), except that an arm for "
-             "which the paper prints no cell (a dataset beyond its tables) is judged by the claim's direction "
-             "alone, from the same row. "
-             f"{len(claims)} claims: {with_runs} with runs of ours, {with_verdict} with a verdict. "
-             "Our runs are CPU-scale (a 135M or 16M model, a few hundred training rows, three to five seeds): a "
-             "verdict is about the claim at that scale, and says whether an effect of the paper's size would have "
-             "been visible.", "",
-             "| claim | paper (source) | paper-scale spec | CPU-scale spec | ours | verdict |", "|---|---|---|---|---|---|"]
-    for c in claims:
-        status = claim_status(c, judged[c.id])
-        ours = "; ".join(_ours(j) for j in judged[c.id]) if c.comparisons else f"— ({c.no_run})"
-        effect = "" if c.paper_effect is None else f", Δ {c.paper_effect:+g}"
-        lines.append(f"| **{c.title}** | {c.source}{effect} ({c.evidence}) | {', '.join(f'`{s}`' for s in c.paper_spec) or '—'} "
-                     f"| {', '.join(f'`{s}`' for s in c.cpu_spec) or '—'} | {ours} | **{status}** |")
-    lines += ["", "## Rule", "", VERDICT_RULE, "",
-              "Holm family: the comparisons of one experiment (one results tree's task table of one model, or one setting's "
-              "Table 3 variants), chosen because each experiment answers its own claim; claims of different "
-              "experiments are not corrected against each other. The minimum detectable effect (MDE) is at "
-              "α = 0.05 per comparison, before correction.", "", "## Claims", ""]
-    for c in claims:
-        lines += [f"### {c.title} (`{c.id}`)", "", f"> {c.claim}", "",
-                  f"* paper: {c.paper} [{c.source}; {c.paper_version}; {c.evidence}]"]
-        if c.paper_spec:
-            lines.append(f"* paper-scale spec: {', '.join(f'`{s}`' for s in c.paper_spec)}")
-        if c.cpu_spec:
-            lines.append(f"* CPU-scale spec: {', '.join(f'`{s}`' for s in c.cpu_spec)}")
-        if not c.comparisons:
-            lines.append(f"* no runs of ours: {c.no_run}")
-        for j in judged[c.id]:
-            if j.problem:
-                lines.append(f"* `{j.comparison.results}`: {j.problem}")
-                continue
-            r = j.row
-            lines += [f"* `{j.comparison.results}`: {_ours(j)}; paper cell: {_paper_cell(j)}",
-                      f"  * **{r['verdict']}**: {r['verdict_reason']}"]
-            if j.setting:
-                lines.append(f"  * setting: {j.setting}")
-            if j.comparison.note:
-                lines.append(f"  * {j.comparison.note}")
-        if c.note:
-            lines.append(f"* note: {c.note}")
-        for ext in c.external:
-            title = ext.get("title") or ext["source"]
-            parts = [ext.get("setting"), ext["result"], ext.get("test")]
-            lines.append(f"* external, not run here (never part of our verdict): [{title}]({ext['source']}): "
-                         + "; ".join(p for p in parts if p)
-                         + (f" (checked against {ext['checked']})" if ext.get("checked") else ""))
-        lines.append("")
-    return "\n".join(lines)
-
-
 def judge_all(claims_file: str | Path = CLAIMS_FILE, root: str | Path = ".") -> tuple[list[Claim], dict]:
     """Every claim and the judged rows of its comparisons, with their setting lines."""
     claims = load_claims(claims_file)
@@ -385,23 +262,3 @@ def judge_all(claims_file: str | Path = CLAIMS_FILE, root: str | Path = ".") -> 
     judged = {c.id: [with_settings(judge(comp, root, cache, c), c, root, cache) for comp in c.comparisons]
               for c in claims}
     return claims, judged
-
-
-def write_ledger(out_dir: str | Path, claims: list[Claim], judged: dict) -> Path:
-    """Write OUT/claims.md and OUT/claims.csv; returns the markdown path."""
-    import pandas as pd
-
-    from benchmark import store
-
-    out_dir = Path(out_dir)
-    store.check_writable(out_dir)
-    md = out_dir / "claims.md"
-    md.write_text(render(claims, judged) + "\n", encoding="utf-8")
-    pd.DataFrame(rows_for_csv(claims, judged)).to_csv(out_dir / "claims.csv", index=False)
-    return md
-
-
-def build_ledger(out_dir: str | Path = "reports", *, claims_file: str | Path = CLAIMS_FILE,
-                 root: str | Path = ".") -> Path:
-    """Write OUT/claims.md and OUT/claims.csv from the claims data and the committed results trees."""
-    return write_ledger(out_dir, *judge_all(claims_file, root))

@@ -104,3 +104,12 @@ def setting_line(ours: Setting | None, paper: tuple[str, Setting] | None) -> str
     theirs = f"{paper[1].text()}" if paper else "no setting of the paper's for this task"
     name = f" ({paper[0]})" if paper else ""
     return f"ours: {mine}; the paper{name}: {theirs}"
+
+
+def comparison_setting(runs: list, split: str, task: str, model: str | None, source: str) -> tuple[str, bool]:
+    """(the setting line, at CPU scale) of a comparison on `task` (and `model`) of a tree's `runs`, against the
+    first paper table named in `source` that has a setting for the task."""
+    ours = our_setting([r for r in runs if r.cfg["task"] == task and (model is None or r.cfg["model"] == model)],
+                       split)
+    paper = paper_setting(source, task)
+    return setting_line(ours, paper), bool(ours and paper and at_cpu_scale(ours, paper[1]))

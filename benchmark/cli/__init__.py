@@ -55,7 +55,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(sub)
+    for command in sub.choices.values():  # every command that names a task can use tasks defined outside this package
+        _add_include_path(command)
     return p
+
+
+def _add_include_path(parser) -> None:
+    parser.add_argument("--include-path", action="append", default=[], metavar="DIR",
+                        help="import the task modules (*.py) of DIR, so tasks defined outside this package are "
+                             "registered (repeatable; also $JEPA_BENCH_INCLUDE_PATH, or installed packages' "
+                             "`jepa_bench.tasks` entry points)")
+    for action in parser._subparsers._group_actions if parser._subparsers else ():  # `sweep plan`, `data fetch`, ...
+        for child in getattr(action, "choices", {}).values():
+            _add_include_path(child)
 
 
 def expected_errors() -> tuple[type[BaseException], ...]:
@@ -70,13 +82,22 @@ def expected_errors() -> tuple[type[BaseException], ...]:
     from benchmark.training.views import TemplateError
     from tasks import DataError, UnknownNameError
     from tasks.base import ScoringSetupError
+    from tasks.plugins import PluginError
 
     return (ConfigError, UnknownNameError, DataError, ModelError, TemplateError, FileExistsError,
-            ScoringSetupError, StoreError, ReportError, FetchError, TrainingDiverged, PackedHeadError)
+            ScoringSetupError, StoreError, ReportError, FetchError, TrainingDiverged, PackedHeadError, PluginError)
 
 
 def main(argv: list[str] | None = None) -> int:
     ns = build_parser().parse_args(argv)
+    if getattr(ns, "include_path", None):
+        from tasks.plugins import PluginError, add_include_paths
+
+        try:
+            add_include_paths(ns.include_path)
+        except PluginError as e:
+            print(f"jepa-bench: error: {e}", file=sys.stderr)
+            return 2
     if getattr(ns, "no_progress", False):
         from benchmark.training.models import quiet_libraries
 

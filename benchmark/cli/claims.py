@@ -15,7 +15,7 @@ def register(sub) -> None:
 
 def run(ns) -> int:
     from benchmark.analysis.claims import CLAIMS_FILE
-    from benchmark.analysis.claims_readme import build_ledger_and_readme
+    from benchmark.analysis.ledger import build_ledger_and_readme
 
     from pathlib import Path
 

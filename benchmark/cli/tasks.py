@@ -16,13 +16,16 @@ def _count_rows(path) -> int:
 
 
 def run(ns) -> int:
-    from tasks import all_tasks, resolve_data_dir
+    from tasks import all_tasks, resolve_data_dir, task_data_dir
 
     root = resolve_data_dir(ns.data_dir)
     print(f"data directory: {root}{'' if root.is_dir() else '  (missing: jepa-bench data fetch, or --data-dir)'}")
     print(f"{'task':<16} {'ver':>3}  {'rows per split (- = file missing)':<30} {'metrics (main first, * = paper parity)':<40} notes")
     for t in all_tasks():
-        sizes = ", ".join(f"{s} {_count_rows(root / f) if (root / f).is_file() else '-'}" for s, f in t.files.items())
+        here = task_data_dir(t, ns.data_dir)
+        sizes = ", ".join(f"{s} {_count_rows(here / f) if (here / f).is_file() else '-'}" for s, f in t.files.items())
+        if here != root:  # a task with a folder of its own says where
+            sizes += f" (in {here})"
         ordered = sorted(t.metrics, key=lambda m: m.name != t.main_metric)
         metrics = ", ".join(m.name + ("*" if m.parity else "") for m in ordered) or "(views only)"
         print(f"{t.name:<16} {t.version:>3}  {sizes:<30} {metrics:<40} {t.notes}")

@@ -35,7 +35,7 @@ import yaml
 
 from benchmark import store
 from benchmark.evaluation.plan import EvalPlan
-from tasks import DataError, Task, all_tasks, get_task, load_split, resolve_data_dir
+from tasks import DataError, Task, all_tasks, get_task, load_split, resolve_data_dir, task_data_dir
 from tasks.base import ScoringContext, UnknownNameError
 
 from benchmark.evaluation.lm_eval_hooks import utils_source
@@ -76,7 +76,7 @@ def split_file(task: Task, split: str, data_dir) -> Path:
     if split not in task.files:  # `val` is carved from train in memory: there is no file to point at
         raise UnknownNameError(f"task {task.name!r} has no split file for {split!r}; it has "
                                f"{', '.join(task.files)}")
-    return (resolve_data_dir(data_dir) / task.files[split]).resolve()
+    return (task_data_dir(task, data_dir) / task.files[split]).resolve()
 
 
 def check_task(task: Task, split: str, data_dir, ctx: ScoringContext) -> Path:

@@ -31,11 +31,11 @@ def file_sha256(path: Path) -> str:
 
 def data_files(spec: RunSpec) -> dict[str, Path]:
     """The data files a run reads: its task's train file and the files of its evaluated splits."""
-    from tasks import get_task, resolve_data_dir
+    from tasks import get_task, task_data_dir
 
     cfg = spec.train.resolved()
     task = get_task(cfg.task)
-    folder = resolve_data_dir(cfg.data_dir)
+    folder = task_data_dir(task, cfg.data_dir)
     splits = {"train"} | {"train" if s == "val" else s for s in spec.eval.all_splits()}
     return {task.files[s]: folder / task.files[s] for s in sorted(splits) if s in task.files}
 

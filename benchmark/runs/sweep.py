@@ -2,6 +2,7 @@
 
     name: synth-tiny                  # a label for listings
     results: results/synth-tiny       # default results directory (--results overrides)
+    include_path: my_tasks            # optional: folders of task modules (relative to this file; tasks/plugins.py)
     fixed: {task: synth, model: tiny-random-llama, epochs: 2, limit_train: 16}
     variants: [{objective: regular}, {objective: jepa, lbd: 2}]   # optional: named settings, times the grid
     grid: {seed: [82, 23, 37]}                                    # any TrainConfig field; lists multiply
@@ -28,7 +29,7 @@ from benchmark.training import options
 from benchmark.training.config import ConfigError, TrainConfig
 from tasks.base import UnknownNameError
 
-SPEC_KEYS = ("name", "description", "results", "fixed", "variants", "grid", "eval")
+SPEC_KEYS = ("name", "description", "results", "include_path", "fixed", "variants", "grid", "eval")
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ def parse_spec(d: dict, *, source: Path | None = None, results: str | Path | Non
     for key in ("fixed", "grid", "eval"):
         if not isinstance(d.get(key) or {}, dict):
             raise ConfigError(f"{key} must be a mapping (field: value lines), got {type(d[key]).__name__} {d[key]!r}")
+    _include(d.get("include_path"), source)
     fixed, grid = dict(d.get("fixed") or {}), dict(d.get("grid") or {})
     variants = d.get("variants") or [{}]
     if not isinstance(variants, list) or not all(isinstance(v, dict) for v in variants):
@@ -91,6 +93,22 @@ def parse_spec(d: dict, *, source: Path | None = None, results: str | Path | Non
     root = Path(results or d.get("results") or Path("results") / name)
     shown = tuple(dict.fromkeys([k for v in variants for k in v] + keys))
     return Sweep(name=name, results=root, runs=tuple(runs), grid_keys=shown, source=source)
+
+
+def _include(value, source: Path | None) -> None:
+    """`include_path:` (a folder or a list of them, relative to the spec's folder): task modules to import."""
+    from tasks.plugins import PluginError, add_include_paths
+
+    if value is None:
+        return
+    paths = [value] if isinstance(value, str) else value
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+        raise ConfigError(f"include_path must be a folder or a list of folders, got {value!r}")
+    base = source.parent if source else Path(".")
+    try:
+        add_include_paths([base / p for p in paths])
+    except PluginError as e:
+        raise ConfigError(str(e)) from None
 
 
 def _check_lambda_per_objective(fixed: dict, grid: dict, runs: list[RunSpec]) -> None:
