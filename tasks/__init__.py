@@ -92,6 +92,22 @@ def carve_validation(n: int, fraction: float) -> tuple[list[int], list[int]]:
     return [i for i in range(n) if i not in chosen], val
 
 
+def _missing_file(task: Task, path, own_folder: bool) -> str:
+    """What is wrong and what to do: the fetch command only for a file it can fetch (tasks/upstream.py), the
+    task's own folder for a task that names one, else the data-directory setting."""
+    from tasks.upstream import FILES
+
+    folder = path.parent
+    what = (f"the data directory {folder} is a file, not a folder" if folder.is_file() else
+            f"the data directory {folder} does not exist" if not folder.exists() else
+            f"data file {path} not found")
+    if own_folder:
+        return f"{what}: task {task.name!r} reads its files from its own folder ({folder}, its `data_dir`)"
+    fetch = f"fetch it with `jepa-bench data fetch --tasks {task.name}`, or " if path.name in FILES else ""
+    return (f"{what}: {fetch}point --data-dir (or ${DATA_DIR_ENV}) at the folder holding "
+            + ("the upstream JSONL files" if fetch else f"{path.name}"))
+
+
 def task_data_dir(task: Task, data_dir=None):
     """Where a task's files are read from: an explicit `data_dir` (--data-dir, a run's config) wins, then the
     task's own folder (`Task.data_dir`), then $JEPA_BENCH_DATA_DIR, then ./data."""
@@ -124,12 +140,7 @@ def load_split(task: Task, split: str, data_dir=None, limit: int | None = None,
                                f"{', '.join(splits(task, val_fraction))}")
     path = task_data_dir(task, data_dir) / task.files["train" if split == "val" else split]
     if not path.is_file():
-        folder = path.parent
-        what = (f"the data directory {folder} is a file, not a folder" if folder.is_file() else
-                f"the data directory {folder} does not exist" if not folder.exists() else
-                f"data file {path} not found")
-        raise DataError(f"{what}: fetch it with `jepa-bench data fetch --tasks {task.name}`, or "
-                        f"point --data-dir (or ${DATA_DIR_ENV}) at the folder holding the upstream JSONL files")
+        raise DataError(_missing_file(task, path, own_folder=bool(task.data_dir and not data_dir)))
     if split in ("train", "val") and val_fraction > 0:
         rows = read_jsonl(path)
         train_idx, val_idx = carve_validation(len(rows), val_fraction)

@@ -105,3 +105,20 @@ def test_a_bad_include_path_is_one_line(tmp_path, registry, capsys):
     assert main(["tasks", "--include-path", str(broken)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "bad.py cannot be imported" in err[0] and "half-written task" in err[0]
+
+
+def test_the_missing_file_hint_names_the_fetch_command_only_for_files_it_can_fetch(tmp_path, registry):
+    import dataclasses
+
+    from tasks import DataError, get_task, load_split
+    from tasks.base import register
+
+    with pytest.raises(DataError, match="fetch it with `jepa-bench data fetch --tasks synth`"):
+        load_split(get_task("synth"), "train", tmp_path)
+    with pytest.raises(DataError) as e:  # the paraphrase training file is not among the upstream files
+        load_split(get_task("paraphrase"), "train", tmp_path)
+    assert "data fetch" not in str(e.value) and "holding paraphrase_train.jsonl" in str(e.value)
+    own = register(dataclasses.replace(get_task("synth"), name="synth_own", data_dir=str(tmp_path / "mine")))
+    with pytest.raises(DataError) as e:
+        load_split(own, "train")
+    assert "data fetch" not in str(e.value) and "its own folder" in str(e.value)
