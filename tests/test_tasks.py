@@ -221,3 +221,11 @@ def test_subsets_through_load_split_on_a_label_sorted_file(tmp_path):
     train = load_split(task, "train", tmp_path, 10, val_fraction=0.1, subset="random")
     val = load_split(task, "val", tmp_path, None, val_fraction=0.1)
     assert not {e.user for e in train} & {e.user for e in val}
+
+
+def test_a_task_without_fixture_rows_fails_saying_what_to_add():
+    import dataclasses
+
+    bare = dataclasses.replace(get_task("synth"), name="bare", fixtures=())
+    with pytest.raises(pytest.fail.Exception, match="declares no fixture rows: add `fixtures="):
+        fixture_examples(bare)
