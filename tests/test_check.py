@@ -97,3 +97,27 @@ def test_losses_within_tolerance_pass(tmp_path):
     base, cur = _copy(tmp_path)
     _edit(cur, lambda s: s["last_log"].update(loss=s["last_log"]["loss"] * (1 + check.LOSS_TOLERANCE / 10)))
     assert check.compare(base.parent, cur.parent)[0] == []
+
+
+def test_a_damaged_metrics_file_is_named_by_report_and_check(tmp_path, data_dir):
+    """A truncated per-evaluation metrics.json must not be read as a run without a word."""
+    import shutil
+
+    from benchmark.analysis.runs import ReportError, load_runs
+    from benchmark.cli import main as cli
+
+    out = tmp_path / "tree" / "run"
+    assert cli(["train", "--task", "synth", "--model", "tiny-random-llama", "--data-dir", str(data_dir),
+                "--limit-train", "4", "--epochs", "1", "--batch-size", "2", "--grad-accum", "1", "--eval-splits",
+                "test", "--eval-limit", "2", "--eval-max-new-tokens", "2", "--out", str(out), "--no-progress"]) == 0
+    shutil.copytree(tmp_path / "tree", tmp_path / "baseline")
+    metrics = next(out.rglob("metrics.json"))
+    metrics.write_text(metrics.read_text()[:40])  # truncated
+    with pytest.raises(ReportError, match="epoch_1/test/metrics.json: .*not valid JSON"):
+        load_runs(tmp_path / "tree")
+    said = []
+    with pytest.raises(ReportError, match="no complete runs"):  # the one run is left out, and that is said
+        load_runs(tmp_path / "tree", skip_broken=True, log=said.append)
+    assert said and "metrics.json" in said[0]
+    with pytest.raises(store.StoreError, match="damaged file.*metrics.json"):
+        check.compare(tmp_path / "baseline", tmp_path / "tree")

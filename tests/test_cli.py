@@ -118,3 +118,20 @@ def test_no_progress_is_quiet(tmp_path, data_dir):
     for marker in ("Loading weights", "Writing model shards", "{'loss'", "it/s]", "%|"):
         assert marker not in noise, (marker, noise[-1500:])
     assert noise.strip().splitlines()[-1].startswith("run written to")
+
+
+def test_the_progress_bar_carries_the_losses_instead_of_a_dict_per_step(tmp_path, data_dir):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-m", "benchmark.cli", "train", "--task", "synth", "--model",
+                           "tiny-random-llama", "--objective", "jepa", "--data-dir", str(data_dir), "--limit-train",
+                           "4", "--epochs", "2", "--batch-size", "2", "--grad-accum", "1", "--out",
+                           str(tmp_path / "run")], cwd=root, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    noise = done.stdout + done.stderr
+    assert "{'loss'" not in noise and "jepa_loss=" in noise  # in the bar's postfix
+    log = (tmp_path / "run" / "train_log.jsonl").read_text().splitlines()
+    assert len(log) >= 4 and all('"loss"' in line for line in log[:4])  # every step's values kept there

@@ -43,7 +43,8 @@ def test_registry_unknown_and_duplicate():
 @pytest.mark.parametrize("line,needle", [
     ("{not json", "not valid JSON"),
     ('{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]}', "system/user/assistant"),
-    ('{"messages": [{"role": "system", "content": 1}, {"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]}', "string 'role' and 'content'"),
+    ('{"messages": [{"role": "system", "content": 1}, {"role": "user", "content": "a"}, '
+     '{"role": "assistant", "content": "b"}]}', "string 'role' and 'content'"),
     ('{"text": []}', "'messages' field"),
 ])
 def test_malformed_jsonl_names_file_and_line(tmp_path, line, needle):

@@ -84,7 +84,8 @@ def test_the_runner_and_evaluate_read_the_scoring_context_from_the_plan(tiny, ex
     ({"limit": 0}, "limit must be >= 1"), ({"limit": -5}, "limit must be >= 1"),
     ({"dfa_timeout": -1.0}, "dfa_timeout must be > 0"), ({"sql_timeout": float("inf")}, "finite"),
     ({"max_new_tokens": 0}, "max_new_tokens must be >= 1"), ({"batch_size": 0}, "batch_size must be >= 1"),
-    ({"splits": ["test", "test"]}, "twice"), ({"splits": ["test"], "final_splits": ["test"]}, "twice"), ({"metrics": []}, "at least one metric"),
+    ({"splits": ["test", "test"]}, "twice"), ({"splits": ["test"], "final_splits": ["test"]}, "twice"),
+    ({"metrics": []}, "at least one metric"),
     ({"bf16": "no"}, "bf16 must be true or false"), ({"limit": "10"}, "limit must be an integer"),
     ({"splitz": ["test"]}, "Did you mean 'splits'"),
 ])

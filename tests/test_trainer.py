@@ -48,7 +48,7 @@ def test_regular_equals_plain_supervised_fine_tuning(tiny, examples, tmp_path):
         width = max(len(b["ids"]) for b in batch)
         ids = torch.tensor([b["ids"] + [tok.pad_token_id] * (width - len(b["ids"])) for b in batch])
         att = torch.tensor([[1] * len(b["ids"]) + [0] * (width - len(b["ids"])) for b in batch])
-        lab = torch.tensor([[t if l else -100 for t, l in zip(b["ids"], b["labels"])] + [-100] * (width - len(b["ids"]))
+        lab = torch.tensor([[t if keep else -100 for t, keep in zip(b["ids"], b["labels"])] + [-100] * (width - len(b["ids"]))
                             for b in batch])
         return {"input_ids": ids, "attention_mask": att, "labels": lab}
 

@@ -91,9 +91,9 @@ def test_label_modes(examples, tiny):
     assistant = ViewBuilder(tok, label_mode="assistant").build(ex)
     # as_run: every non-pad token, so the end-of-turn token (pad = eos) is never a target
     assert as_run.full_labels == [t != tok.pad_token_id for t in as_run.full_ids]
-    assert not any(l for t, l in zip(as_run.full_ids, as_run.full_labels) if t == tok.eos_token_id)
+    assert not any(keep for t, keep in zip(as_run.full_ids, as_run.full_labels) if t == tok.eos_token_id)
     # assistant: the assistant content plus its closing <|im_end|>, nothing else
-    picked = [t for t, l in zip(assistant.full_ids, assistant.full_labels) if l]
+    picked = [t for t, keep in zip(assistant.full_ids, assistant.full_labels) if keep]
     assert tok.decode(picked) == ex.assistant + "<|im_end|>"
 
 

@@ -58,7 +58,8 @@ def ablation_section(table) -> list[str]:
     lines = ["## Loss ablation (paper Table 3)", "", versus_markdown(table, "cosine"), "",
              "Each variant is paired by seed with the cosine LLM-JEPA arm that shares all its other settings; p is "
              "one-tailed in the direction of the paper's own difference (variant − cosine in Table 3; two-sided "
-             "where the paper has no comparable number), Holm-corrected over the variants; MDE = the smallest difference our paired test would detect "
+             "where the paper has no comparable number), Holm-corrected over the variants; MDE = the smallest difference "
+             "our paired test would detect "
              "(α 0.05, power 0.8). The paper's numbers are Table 3's (Llama-3.2-1B-Instruct fine-tuned, λ = 1, "
              "k = 1, exact match): they stand beside ours and give a verdict only for fine-tuning runs scored "
              f"the same way (ours: `{table['metric'].iloc[0]}`).", ""]

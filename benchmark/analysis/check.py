@@ -76,6 +76,10 @@ def compare(baseline: Path, results: Path) -> tuple[list[Difference], int]:
         if not Path(root).is_dir():
             raise store.StoreError(f"the {what} {root} does not exist")
         store.check_schema(root)
+        broken = store.broken_runs(root)
+        if broken:
+            raise store.StoreError(f"{len(broken)} damaged file(s) in the {what} {root}: "
+                                   + "; ".join(f"{p}: {why}" for p, why in broken) + ": repair or remove those runs")
     base = {store.read_summary(p)["run_id"]: p for p in store.run_dirs(baseline)}
     cur = {store.read_summary(p)["run_id"]: p for p in store.run_dirs(results)}
     if not base:
@@ -97,7 +101,9 @@ def format_report(diffs: list[Difference], n_compared: int) -> str:
                 f"(accuracy {ACCURACY_TOLERANCE:g}, losses {LOSS_TOLERANCE:g} relative)")
     lines = [f"check: {len(diffs)} difference(s) over {n_compared} compared runs",
              f"{'kind':<10} {'run':<12}  {'measure':<34} {'baseline':>14} {'current':>14}"]
+    def fmt(v) -> str:
+        return f"{v:.6g}" if isinstance(v, float) else str(v)
+
     for d in diffs:
-        fmt = (lambda v: f"{v:.6g}" if isinstance(v, float) else str(v))
         lines.append(f"{d.kind:<10} {d.run_id:<12}  {d.what:<34} {fmt(d.baseline):>14} {fmt(d.current):>14}")
     return "\n".join(lines)

@@ -169,7 +169,10 @@ def load_runs(results: Path, metric: str | None = None, *, skip_broken: bool = F
                               "them, or pass --skip-broken to leave them out")
         log(f"left out {len(broken)} unreadable run(s): {lines}")
     runs = []
+    left_out = {p for p, _ in broken}
     for d in store.run_dirs(results):
+        if d in left_out:  # a complete summary, but a damaged evaluation file: not a run to read
+            continue
         s = store.read_summary(d)
         runs.append(Run(s["run_id"], d, with_defaults(s["config"]), s, metric))
     if not runs:

@@ -12,8 +12,9 @@ kind of machine (same CPU count and GPUs):
 
 Where no run of the exact kind was measured, the nearest kind stands in (another task's evaluations, full
 fine-tuning for LoRA) and the estimate says "rough"; a random preset never measured here is scaled from a
-measured one by their analytic cost per token (rough too); any other model never measured here gets no estimate. Measured times include whatever else the
-machine was doing, so a busy machine's runs read slower: the estimate is a plan, not a promise.
+measured one by their analytic cost per token (rough too); any other model never measured here gets no estimate.
+Measured times include whatever else the machine was doing, so a busy machine's runs read slower: the estimate
+is a plan, not a promise.
 """
 from __future__ import annotations
 

@@ -250,8 +250,20 @@ def run_dirs(root: Path) -> list[Path]:
 
 
 def broken_runs(root: Path) -> list[tuple[Path, str]]:
-    """Run directories under `root` that hold a summary.json which cannot be read as a complete run."""
+    """Run directories under `root` that hold a summary.json which cannot be read as a complete run, or whose
+    summary names an evaluation whose metrics.json is missing or damaged (a truncated copy must not be read as
+    a run without a word)."""
     out = []
+    for run in run_dirs(root):
+        for ev in read_summary(run).get("evaluations", []):
+            if "path" not in ev:
+                continue
+            metrics = run / ev["path"] / EVAL_METRICS
+            try:
+                if not isinstance(read_json(metrics), dict):
+                    out.append((run, f"{ev['path']}/{EVAL_METRICS}: not a JSON object"))
+            except StoreError as e:
+                out.append((run, f"{ev['path']}/{EVAL_METRICS}: {e}"))
     for p in sorted(Path(root).rglob(SUMMARY)):
         if any(part.endswith(PARTIAL) for part in p.parts) or read_summary(p.parent) is not None:
             continue

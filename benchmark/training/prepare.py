@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
+from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
 from benchmark.training.chat import template_variables
 from benchmark.training.config import TrainConfig, typed_trainer_args
@@ -97,7 +98,19 @@ def make_trainer(cfg: TrainConfig, model, tok, items: list[dict], output_dir: Pa
                           train_dataset=ListDataset(items), data_collator=collator, processing_class=tok,
                           run_config=cfg, pad_id=tok.pad_token_id, callbacks=list(callbacks))
     if not progress:  # without a bar the Trainer prints every log dict instead; train_log.jsonl keeps them
-        from transformers.trainer_callback import PrinterCallback
-
         trainer.remove_callback(PrinterCallback)
+    else:  # the running losses in the bar's postfix, not a dict printed between its lines per logged step
+        trainer.remove_callback(ProgressCallback)
+        trainer.add_callback(PostfixProgress())
     return trainer
+
+
+class PostfixProgress(ProgressCallback):
+    """The Trainer's progress bar, with the latest loss, LM loss and the objective's term as its postfix; every
+    logged value stays in train_log.jsonl (trainer.JsonlLogCallback)."""
+
+    SHOWN = ("loss", "lm_loss", "jepa_loss", "stp_loss", "cosine")
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if state.is_world_process_zero and self.training_bar is not None and logs and "loss" in logs:
+            self.training_bar.set_postfix({k: f"{logs[k]:.4g}" for k in self.SHOWN if k in logs}, refresh=False)
