@@ -382,6 +382,8 @@ def _with_predictions(run_dir: Path, correct: set[int], n: int = 100) -> None:
     s["evaluations"][-1]["path"] = "epochs/last/test"
     metric = s["evaluations"][-1]["main_metric"]
     (run_dir / "epochs" / "last" / "test").mkdir(parents=True)
+    # a real evaluation folder holds its metrics beside its predictions (report checks it is there)
+    store.write_json_atomic(run_dir / "epochs" / "last" / "test" / store.EVAL_METRICS, s["evaluations"][-1]["metrics"])
     store.write_jsonl(run_dir / "epochs" / "last" / "test" / store.PREDICTIONS,
                       [{"index": i, "output": "x", "verdicts": {metric: {"correct": i in correct}}} for i in range(n)])
     store.write_json_atomic(run_dir / "summary.json", s)

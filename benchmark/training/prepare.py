@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
+from benchmark.training import objectives
 from benchmark.training.chat import template_variables
 from benchmark.training.config import TrainConfig, typed_trainer_args
 from benchmark.training.models import PREDICTOR_TOKENS, apply_lora, load_model_and_tokenizer, resolve_model_source
@@ -109,8 +110,8 @@ class PostfixProgress(ProgressCallback):
     """The Trainer's progress bar, with the latest loss, LM loss and the objective's term as its postfix; every
     logged value stays in train_log.jsonl (trainer.JsonlLogCallback)."""
 
-    SHOWN = ("loss", "lm_loss", "jepa_loss", "stp_loss", "cosine")
-
     def on_log(self, args, state, control, logs=None, **kwargs):
         if state.is_world_process_zero and self.training_bar is not None and logs and "loss" in logs:
-            self.training_bar.set_postfix({k: f"{logs[k]:.4g}" for k in self.SHOWN if k in logs}, refresh=False)
+            # every objective's own term comes from the objective registry: a new objective shows without an edit here
+            shown = ("loss", "lm_loss", *objectives.log_keys(), "cosine")
+            self.training_bar.set_postfix({k: f"{logs[k]:.4g}" for k in shown if k in logs}, refresh=False)
