@@ -1,4 +1,4 @@
-"""Build hook: a wheel carries the shipped sweep specs (configs/) and the paper's numbers (reports/paper/) as
+"""Build hook: a wheel carries the shipped sweep specs (configs/) and the paper's numbers (paper/) as
 package data under benchmark/_shipped/, so `pip install .` works without the source tree
 (benchmark/data/shipped.py reads them). Everything else is in pyproject.toml."""
 import shutil
@@ -8,7 +8,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
-SHIPPED = {"configs": "configs", "paper": "reports/paper"}
+SHIPPED = {"configs": "configs", "paper": "paper"}
 
 
 class BuildPyWithShippedData(build_py):

@@ -13,6 +13,7 @@ import torch
 
 from benchmark.training.models import load_model_and_tokenizer
 from benchmark.training.packing import Collator
+from benchmark.training.objectives import JepaOptions, get_objective
 from benchmark.training.step import loss_parts
 from benchmark.training.views import ViewBuilder
 from tasks import get_task, load_split
@@ -20,7 +21,8 @@ from tasks import get_task, load_split
 
 def parts_and_grads(model, batch, mode, distance):
     model.zero_grad(set_to_none=True)
-    p = loss_parts(model, model.get_output_embeddings(), batch, mode=mode, objective="jepa", use_aux=True, distance=distance)
+    p = loss_parts(model, model.get_output_embeddings(), batch, mode=mode, objective=get_objective("jepa"), use_aux=True,
+                   options=JepaOptions(distance=distance))
     p.batch_loss().backward()
     return p, [w.grad.detach().float().clone() for w in model.parameters() if w.grad is not None]
 

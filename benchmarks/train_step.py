@@ -18,6 +18,7 @@ import torch
 from bench_record import peak_rss_gb, write_record  # benchmarks/, on sys.path as the script's folder
 from benchmark.training.models import load_model_and_tokenizer
 from benchmark.training.packing import Collator
+from benchmark.training.objectives import get_objective
 from benchmark.training.step import loss_parts
 from benchmark.training.views import ViewBuilder
 from tasks import get_task, load_split
@@ -47,7 +48,7 @@ def step_seconds(model, batch, *, mode, objective, use_aux, repeats, bf16, check
         t0 = time.perf_counter()
         ctx = torch.autocast(device.split(":")[0], dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
         with ctx:
-            p = loss_parts(model, head, batch, mode=mode, objective=objective, use_aux=use_aux)
+            p = loss_parts(model, head, batch, mode=mode, objective=get_objective(objective), use_aux=use_aux)
             loss = p.batch_loss()
         loss.backward()
         opt.step()

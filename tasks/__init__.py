@@ -2,7 +2,8 @@
 import random
 from typing import Literal, get_args
 
-from tasks.base import Task, UnknownNameError, all_tasks, get_task, register
+from tasks.base import Task, all_tasks, get_task, register
+from tasks.registry import UnknownNameError
 from tasks.jsonl import DATA_DIR_ENV, DataError, Example, read_jsonl, resolve_data_dir
 
 

@@ -12,12 +12,12 @@ regenerating.
 """
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Literal
 
 from tasks.jsonl import Example
+from tasks.registry import Registry, UnknownNameError, did_you_mean
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,6 @@ class Task:
     preflight: Callable[[list[Example], ScoringContext], None] | None = None  # raises before any generation
     views: str = "messages"  # "messages": Text=[user], Code=[assistant]; "text_code": the row's own view fields
     notes: str = ""  # anything a user must know (e.g. a split that is not the official one)
-    paper: dict[str, float] = field(default_factory=dict)  # the paper's headline numbers for this task
     changelog: tuple[str, ...] = ()  # one line per version: what changed
     hub: HubSource | None = None  # optional: build the JSONL files through `datasets` (jepa-bench data fetch --from-hub)
     data_dir: str | None = None  # where this task's files are (relative: to the module that registers it); None:
@@ -130,7 +129,7 @@ def score_all(task: Task, output: str, example: Example, ctx: ScoringContext,
     return out
 
 
-_REGISTRY: dict[str, Task] = {}
+TASKS: Registry[Task] = Registry("task")
 
 
 def register(task: Task) -> Task:
@@ -140,34 +139,16 @@ def register(task: Task) -> Task:
     import inspect
     from pathlib import Path
 
-    if task.name in _REGISTRY:
-        raise ValueError(f"task {task.name!r} is registered twice ({_REGISTRY[task.name].family} and {task.family})")
+    taken = TASKS.find(task.name)
     if task.data_dir and not Path(task.data_dir).expanduser().is_absolute():
         caller = Path(inspect.stack()[1].filename).resolve().parent
         task = dataclasses.replace(task, data_dir=str(caller / task.data_dir))
-    _REGISTRY[task.name] = task
-    return task
-
-
-class UnknownNameError(KeyError):
-    """An unknown registry name; the message carries suggestions and the full list."""
-
-    def __str__(self) -> str:  # KeyError would print the repr with quotes
-        return str(self.args[0])
-
-
-def did_you_mean(kind: str, name: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
-    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    return f"unknown {kind} {name!r}.{hint} Known {kind}s: {', '.join(sorted(known))}."
+    return TASKS.add(task, clash=f"{taken.family} and {task.family}" if taken else "")
 
 
 def get_task(name: str) -> Task:
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise UnknownNameError(did_you_mean("task", name, list(_REGISTRY))) from None
+    return TASKS.get(name)
 
 
 def all_tasks() -> list[Task]:
-    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
+    return sorted(TASKS, key=lambda t: t.name)

@@ -28,6 +28,5 @@ register(Task(
     metrics=(Metric("letter", _letter, "argmax of next-token probability over A/B/C/D equals the gold letter",
                     parity=True),),
     main_metric="letter",
-    paper={"regular": 69.40, "jepa": 70.51},  # Table 4
     changelog=("files and views", "scorer: letter (next-token argmax over A-D)"),
 ))

@@ -57,7 +57,6 @@ register(Task(
         Metric("squad_em", _squad_em, "SQuAD-normalised exact match with any gold answer"),
     ),
     main_metric="original",
-    paper={"regular": 20.12, "jepa": 21.59},  # Table 4, lambda = 1024, k = 0
     changelog=("files and views", "scorers: original, contains, squad_em"),
     # the authors' golds are the answers joined with "; " (the hub's test split is its `validation`)
     hub=HubSource("google-research-datasets/nq_open", {"train": "train", "test": "validation"},

@@ -32,7 +32,6 @@ register(Task(
     files={"train": "rotten_tomatoes_train.jsonl", "test": "rotten_tomatoes_test.jsonl"},
     fixtures=(("a gentle, funny film", "Good"), ("tedious and flat", "Bad")),
     system_prompt=SYSTEM, metrics=METRICS, main_metric="exact", changelog=CHANGELOG,
-    paper={"regular": 56.57, "jepa": 57.76},  # Table 9 (appendix, second-hand), after paraphrase pretraining
     # the hub's copy: label 1 is a positive review, which the authors' rows call "Good"
     hub=HubSource("cornell-movie-review-data/rotten_tomatoes", {"train": "train", "test": "test"},
                   lambda r: (r["text"], "Good" if r["label"] == 1 else "Bad")),
@@ -42,5 +41,4 @@ register(Task(
     files={"test": "yelp_test.jsonl"}, notes="no training file is provided upstream",
     fixtures=(("Loved the food!", "Very Good"), ("It was fine, nothing special.", "Mediocre")),
     system_prompt=SYSTEM, metrics=METRICS, main_metric="exact", changelog=CHANGELOG,
-    paper={"regular": 26.46, "jepa": 27.15},  # Table 9 (appendix, second-hand)
 ))

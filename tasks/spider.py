@@ -75,6 +75,5 @@ register(Task(
     ),
     main_metric="exec_original", requires=("spider_db_dir",), preflight=check_databases,
     notes="scoring needs the Spider sqlite databases (--spider-db-dir; not shipped)",
-    paper={"regular": 47.52, "jepa": 50.55},  # Table 13 (appendix, second-hand)
     changelog=("files and views", "scorers: exec_original, exec; databases checked before generation"),
 ))

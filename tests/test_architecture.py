@@ -142,3 +142,53 @@ def test_the_checker_sees_a_planted_cycle_and_a_wrong_direction(tmp_path, monkey
         test_imports_run_one_way_between_stages()
     with pytest.raises(pytest.fail.Exception, match="import cycle"):
         test_no_import_cycles()
+
+
+def test_every_named_record_kind_has_one_registry():
+    """Tasks, objectives and comparisons each live in one `tasks.registry.Registry` (collisions refused, unknown
+    names answered with "did you mean"); no module keeps a registry dict of its own, and `did_you_mean` is defined
+    once, in tasks/registry.py."""
+    from benchmark.analysis import comparisons
+    from benchmark.training import objectives
+    from tasks import base
+    from tasks.registry import Registry
+
+    assert all(isinstance(r, Registry) for r in (base.TASKS, objectives.OBJECTIVES, comparisons.COMPARISONS))
+    own_dicts, defined = [], []
+    for name, path in modules().items():
+        tree = ast.parse(path.read_text())
+        for node in tree.body:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target] \
+                if isinstance(node, ast.AnnAssign) else []
+            for target in (t for t in targets if isinstance(t, ast.Name) and "REGISTRY" in t.id.upper()):
+                if "Registry(" not in ast.unparse(node.value) if node.value is not None else True:
+                    own_dicts.append(f"{name}: {target.id}")
+            if isinstance(node, ast.FunctionDef) and node.name == "did_you_mean":
+                defined.append(name)
+    assert not own_dicts, own_dicts
+    assert defined == ["tasks.registry"], defined
+
+
+def test_a_new_task_objective_and_comparison_are_found_through_their_registries(monkeypatch):
+    """Each kind's one-file rule: a record registered in its own module is listed and looked up by the public
+    getters (what the CLI, sweeps, reports and the ledger call), with no edit anywhere else; a clash is refused."""
+    import dataclasses
+
+    from benchmark.analysis import comparisons
+    from benchmark.training import objectives
+    from tasks import all_tasks, base, get_task
+
+    for registry in (base.TASKS, objectives.OBJECTIVES, comparisons.COMPARISONS):
+        monkeypatch.setattr(registry, "_records", dict(registry._records))
+    comparisons._load()
+    task = base.register(dataclasses.replace(get_task("synth"), name="synth_copy"))
+    objective = objectives.register(objectives.Objective("copy", "a copy of regular", 0.0))
+    comparison = comparisons.register(dataclasses.replace(comparisons.get_comparison("score", "regular"),
+                                                          measure="copy_gain"))
+    assert get_task("synth_copy") is task and task in all_tasks()
+    assert objectives.get_objective("copy") is objective and objective in objectives.all_objectives()
+    assert comparisons.get_comparison("copy_gain") is comparison and comparison in comparisons.all_comparisons()
+    with pytest.raises(ValueError, match="registered twice"):
+        base.register(task)
+    with pytest.raises(KeyError, match="Did you mean 'synth_copy'"):
+        get_task("synth_cpy")

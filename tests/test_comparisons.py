@@ -30,7 +30,7 @@ TOY = Comparison(measure="seed_count", versus="regular", reference="regular", de
 
 @pytest.fixture
 def with_toy(monkeypatch):
-    monkeypatch.setattr(comparisons, "_REGISTRY", dict(comparisons._REGISTRY))
+    monkeypatch.setattr(comparisons.COMPARISONS, "_records", dict(comparisons.COMPARISONS._records))
     comparisons._load()
     register(TOY)  # what the toy's own module would do when imported
     return TOY

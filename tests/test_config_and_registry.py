@@ -7,13 +7,13 @@ from tasks.base import Task
 
 @pytest.mark.parametrize("field,value,needle", [
     ("lbd", -0.5, "lbd must be >= 0"), ("predictors", 11, "predictors must be <= 10"),
-    ("predictors", -1, "predictors must be >= 0"), ("jepa_ratio", 1.5, "jepa_ratio"),
+    ("predictors", -1, "predictors must be >= 0"), ("jepa_ratio", 1.5, "jepa_ratio must be <= 1"),
     ("distance", "cos", "distance must be one of"), ("objective", "jepa2", "Did you mean 'jepa'"),
     ("last_token", 2, "last_token must be <= -1"), ("epochs", 0, "epochs"),
 ])
 def test_invalid_values_raise(field, value, needle):
     with pytest.raises(ConfigError, match=needle):
-        TrainConfig(**{field: value}).validate()
+        TrainConfig.from_dict({"objective": "jepa", field: value}).validate()  # the objective's options too
 
 
 def test_unknown_config_key_suggests():

@@ -14,7 +14,7 @@ import torch
 
 from benchmark.evaluation.plan import EvalPlan
 from benchmark.runs.spec import RunSpec
-from benchmark.training.config import TrainConfig
+from benchmark.training.config import TrainConfig, setting_fields, setting_names
 from conftest import FIXTURE_ROWS, write_jsonl
 
 BASE = dict(task="synth", model="tiny-random-llama", limit_train=8, epochs=1, batch_size=4, grad_accum=1,
@@ -33,7 +33,7 @@ def data(tmp_path_factory) -> Path:
 
 
 def cfg(data, **changes) -> TrainConfig:
-    return TrainConfig(**{**BASE, "data_dir": str(data), **changes})
+    return TrainConfig.from_dict({**BASE, "data_dir": str(data), **changes})  # flat keys: the objectives' too
 
 
 # ---------------------------------------------------------------------------------------------- observers
@@ -459,8 +459,7 @@ def check_plan_keep_inputs(data, tmp_path):
     assert "prompt" not in plain[0]
 
 
-TRAIN_CHECKS = {f.name: globals()[f"check_{f.name}"] for f in dataclasses.fields(TrainConfig)
-                if f"check_{f.name}" in globals()}
+TRAIN_CHECKS = {f.name: globals()[f"check_{f.name}"] for f in setting_fields() if f"check_{f.name}" in globals()}
 PLAN_CHECKS = {f.name: globals().get(f"check_plan_{f.name}") for f in dataclasses.fields(EvalPlan)}
 for _name, _value in (("spider_db_dir", "/dbs"), ("spider_keep_distinct", True), ("dfa_timeout", 3.5),
                       ("sql_timeout", 4.5)):
@@ -468,7 +467,7 @@ for _name, _value in (("spider_db_dir", "/dbs"), ("spider_keep_distinct", True),
 
 
 def test_every_field_has_a_check():
-    assert set(TRAIN_CHECKS) == {f.name for f in dataclasses.fields(TrainConfig)}, "add check_<field> here"
+    assert set(TRAIN_CHECKS) == set(setting_names()), "add check_<field> here"  # TrainConfig's and every objective's
     assert all(PLAN_CHECKS.values()), [k for k, v in PLAN_CHECKS.items() if v is None]
 
 

@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from benchmark.training.models import PREDICTOR_TOKENS, apply_lora
+from benchmark.training.objectives import JepaOptions, get_objective
 from benchmark.training.packing import IGNORE, Collator, only_full_segments
 from benchmark.training.step import loss_parts
 from benchmark.training.views import ViewBuilder
@@ -13,8 +14,10 @@ TOL = 1e-5
 def run(model, tok, items, mode, side, objective="jepa", distance="cosine", with_views=True, seed=0, pad_to=None):
     model.zero_grad(set_to_none=True)
     batch = Collator(tok.pad_token_id, mode=mode, padding_side=side, with_views=with_views, pad_to=pad_to)(items)
-    p = loss_parts(model, model.get_output_embeddings(), batch, mode=mode, objective=objective, use_aux=with_views or objective == "stp",
-                   distance=distance, generator=torch.Generator().manual_seed(seed))
+    record = get_objective(objective)
+    opts = JepaOptions(distance=distance) if record.options is JepaOptions else record.make_options()
+    p = loss_parts(model, model.get_output_embeddings(), batch, mode=mode, objective=record,
+                   use_aux=with_views or objective == "stp", options=opts, generator=torch.Generator().manual_seed(seed))
     p.batch_loss().backward()
     grads = {n: w.grad.clone() for n, w in model.named_parameters() if w.grad is not None}
     return p, grads

@@ -1,4 +1,4 @@
-"""reports/paper/paper_numbers.csv: it is consistent with the task registry, it holds the numbers of the
+"""paper/paper_numbers.csv: it is consistent with the task registry, it holds the numbers of the
 notes on the papers, and the validator catches what it should."""
 import math
 

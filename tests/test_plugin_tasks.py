@@ -21,10 +21,10 @@ def registry(monkeypatch):
     import tasks.base as base
     import tasks.plugins as plugins
 
-    monkeypatch.setattr(base, "_REGISTRY", dict(base._REGISTRY))
+    monkeypatch.setattr(base.TASKS, "_records", dict(base.TASKS._records))
     monkeypatch.setattr(plugins, "_LOADED", set(plugins._LOADED))
     monkeypatch.delenv(plugins.INCLUDE_ENV, raising=False)
-    return base._REGISTRY
+    return base.TASKS._records
 
 
 def readme_task() -> str:

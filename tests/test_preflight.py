@@ -48,7 +48,8 @@ def test_the_cost_follows_its_formulas():
     assert regular.tokens_per_epoch == 100_000  # no views without the JEPA term
     assert regular.flops_per_run == pytest.approx(6 * llama.parameters() * 100_000 * 4)
     assert regular.gpu_hours == pytest.approx(5 * regular.flops_per_run / (989e12 * 0.15) / 3600)
-    jepa = estimate_cost(TrainConfig(model="meta-llama/Llama-3.2-1B-Instruct", objective="jepa", jepa_ratio=0.25),
+    jepa = estimate_cost(TrainConfig.from_dict({"model": "meta-llama/Llama-3.2-1B-Instruct", "objective": "jepa",
+                                                "jepa_ratio": 0.25}),
                          tokens, runs=1)
     assert jepa.tokens_per_epoch == 1000 * (100 + 0.25 * 80)  # views on a quarter of the steps
     budget = estimate_cost(TrainConfig(model="meta-llama/Llama-3.2-1B-Instruct", flop_budget=1e12), tokens, runs=1)

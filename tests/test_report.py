@@ -106,7 +106,7 @@ def test_cli_report_and_empty_results(tree, tmp_path, capsys):
 
 
 def test_method_labels_match_the_paper_data():
-    labels = {method_label(TrainConfig(objective="jepa", **kw).resolved().to_dict()) for kw in (
+    labels = {method_label(TrainConfig.from_dict({"objective": "jepa", **kw}).resolved().to_dict()) for kw in (
         {}, {"distance": "l2"}, {"distance": "mse"}, {"distance": "infonce"}, {"front_pred": True},
         {"reverse_pred": True})}
     paper = set(load_paper_numbers()["method"])

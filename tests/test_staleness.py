@@ -33,8 +33,8 @@ def test_a_bumped_task_version_or_changed_data_makes_a_run_stale(tmp_path, data_
     assert main(["sweep", "plan", str(spec), "--results", str(results)]) == 0
     assert "  done  " in capsys.readouterr().out
 
-    task = base._REGISTRY["synth"]
-    monkeypatch.setitem(base._REGISTRY, "synth", dataclasses.replace(task, version=3,
+    task = base.TASKS.get("synth")
+    monkeypatch.setitem(base.TASKS._records, "synth", dataclasses.replace(task, version=3,
                                                                       changelog=task.changelog + ("a change",)))
     assert main(["sweep", "plan", str(spec), "--results", str(results)]) == 0
     out = capsys.readouterr().out
@@ -46,7 +46,7 @@ def test_a_bumped_task_version_or_changed_data_makes_a_run_stale(tmp_path, data_
     assert main(["sweep", "run", str(spec), "--results", str(results), "--no-progress", "--accept-stale"]) == 0
     assert (run / store.SUMMARY).read_text() == before  # accepted: kept as it is
 
-    monkeypatch.setitem(base._REGISTRY, "synth", task)
+    monkeypatch.setitem(base.TASKS._records, "synth", task)
     write_jsonl(data_dir / "synth_train.jsonl", FIXTURE_ROWS[::-1])  # the data file regenerated
     assert main(["sweep", "plan", str(spec), "--results", str(results)]) == 0
     assert "synth_train.jsonl has changed since the run read it" in capsys.readouterr().out

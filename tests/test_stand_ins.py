@@ -6,6 +6,7 @@ import torch
 
 from benchmark.training.models import STAND_IN_MODELS, load_model_and_tokenizer
 from benchmark.training.stand_ins import FAMILIES, STAND_INS, no_stand_in, stand_in_for
+from benchmark.training.objectives import get_objective
 from benchmark.training.step import PackedHeadError, check_head_logits, loss_parts
 from benchmark.training.views import ViewBuilder
 from test_packing_equivalence import assert_same, run
@@ -106,7 +107,8 @@ def test_a_bf16_step_runs_on_every_family(name, examples):
     items = [ViewBuilder(tok, predictors=1).build(e).to_dict() for e in examples[:2]]
     batch = Collator(tok.pad_token_id)(items)
     with torch.autocast("cpu", dtype=torch.bfloat16):
-        parts = loss_parts(model, model.get_output_embeddings(), batch, mode="packed", objective="jepa", use_aux=True)
+        parts = loss_parts(model, model.get_output_embeddings(), batch, mode="packed", objective=get_objective("jepa"),
+                            use_aux=True)
     parts.batch_loss().backward()
     assert torch.isfinite(parts.batch_loss()) and model.get_input_embeddings().weight.grad is not None
 

@@ -15,7 +15,8 @@ def params(model):
 
 def train(model, tok, examples, tmp_path, **overrides):
     overrides = {"lr": 1e-3, **overrides}
-    cfg = TrainConfig(model="tiny-random-llama", epochs=1, logging_steps=1, **overrides).resolved().validate()
+    cfg = TrainConfig.from_dict({"model": "tiny-random-llama", "epochs": 1, "logging_steps": 1, **overrides})
+    cfg = cfg.resolved().validate()
     items = [view_builder(cfg, tok).build(e).to_dict() for e in examples]
     trainer = make_trainer(cfg, model, tok, items, tmp_path / "t", progress=False)
     trainer.train()

@@ -1,7 +1,7 @@
 """`jepa-bench claims`: the claims ledger. Every claim of the paper, what the paper shows for it, the specs that
 test it at paper scale and at CPU scale, and what our committed runs say, with the power of each verdict.
 
-The claims are data (reports/paper/claims.yaml); the numbers come only from committed results trees, through
+The claims are data (paper/claims.yaml); the numbers come only from committed results trees, through
 the same comparison tables the reports build (analysis/tables.py, analysis/ablation.py), so a verdict in the
 ledger is the verdict of its report: the same test, the same Holm family (one experiment's comparisons
 against one reference), the same power statement.
@@ -102,7 +102,7 @@ def load_claims(path: str | Path = CLAIMS_FILE) -> list[Claim]:
     from benchmark.analysis.comparisons import get_comparison
     from benchmark.data.shipped import load_yaml
     from benchmark.training.options import ConfigError
-    from tasks.base import did_you_mean
+    from tasks.registry import did_you_mean
 
     try:
         d = load_yaml(Path(path).read_text(encoding="utf-8"))
@@ -190,7 +190,7 @@ def _judge_direction_only(judged: Judged, claim: Claim) -> Judged:
     if r.get("verdict") != "no paper claim" and own:
         return Judged(comp, problem=f"direction_only is set, but the report judges {comp.method} on {comp.task} "
                                     f"against the claim's own {faced} ({r.get('verdict')}): remove direction_only "
-                                    "from reports/paper/claims.yaml")
+                                    "from paper/claims.yaml")
     if not r.get("n_pairs"):
         return judged
     # the report's reason for having no paper cell (e.g. "the paper's runs trained 4 epochs, these 6"), or the

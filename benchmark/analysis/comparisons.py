@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from tasks.registry import Registry, did_you_mean
+
 # What a table builder reads (`Inputs` holds all three).
 SCORES, RUNS, ANALYSES = "scores", "runs", "analyses"
 
@@ -56,16 +58,15 @@ class Comparison:
         return self.measure, self.versus
 
 
-_REGISTRY: dict[tuple[str, str], Comparison] = {}
+COMPARISONS: Registry[Comparison] = Registry("comparison", key=lambda c: c.key)
 _LOADED = False
 
 
 def register(comparison: Comparison) -> Comparison:
     """Add a record; a second record for the same (measure, versus) is an error (two homes of one comparison)."""
-    if comparison.key in _REGISTRY and _REGISTRY[comparison.key] is not comparison:
-        raise ValueError(f"comparison {comparison.key} is registered twice")
-    _REGISTRY[comparison.key] = comparison
-    return comparison
+    if COMPARISONS.find(comparison.key) is comparison:  # its module imported again
+        return comparison
+    return COMPARISONS.add(comparison)
 
 
 def _load() -> None:
@@ -83,25 +84,24 @@ def _load() -> None:
 def all_comparisons() -> list[Comparison]:
     """Every registered comparison, in report order."""
     _load()
-    return sorted(_REGISTRY.values(), key=lambda c: (c.order, c.measure, c.versus))
+    return sorted(COMPARISONS, key=lambda c: (c.order, c.measure, c.versus))
 
 
 def get_comparison(measure: str, versus: str | None = None) -> Comparison:
     """The record of (measure, versus); with versus None, the measure's only record. Unknown names fail with
     "did you mean"."""
     from benchmark.training.options import ConfigError
-    from tasks.base import did_you_mean
-
     _load()
-    measures = sorted({m for m, _ in _REGISTRY})
+    keys = COMPARISONS.keys()
+    measures = sorted({m for m, _ in keys})
     if measure not in measures:
         raise ConfigError(did_you_mean("measure", measure, measures))
-    references = [v for m, v in _REGISTRY if m == measure]
+    references = [v for m, v in keys if m == measure]
     if versus is None:
         versus = references[0] if len(references) == 1 else "regular"
-    if (measure, versus) not in _REGISTRY:
-        every = sorted({v for _, v in _REGISTRY})
+    if (measure, versus) not in COMPARISONS:
+        every = sorted({v for _, v in keys})
         if versus not in every:
             raise ConfigError(did_you_mean("versus", versus, every))
         raise ConfigError(f"measure {measure!r} is against {' or '.join(references)}, not {versus!r}")
-    return _REGISTRY[(measure, versus)]
+    return COMPARISONS.get((measure, versus))

@@ -77,7 +77,7 @@ def render(claims: list[Claim], judged: dict[str, list[Judged]]) -> str:
     with_verdict = sum(claim_status(c, judged[c.id]).startswith(("reproduced", "not reproduced", "inconclusive"))
                        for c in claims)
     lines = ["# Claims ledger: LLM-JEPA (arXiv 2509.14252 v2) and Semantic Tube Prediction (arXiv 2602.22617)", "",
-             "Built by `jepa-bench claims` from `reports/paper/claims.yaml` and the committed results trees; every "
+             "Built by `jepa-bench claims` from `paper/claims.yaml` and the committed results trees; every "
              "verdict is the one its report draws (same test, Holm family and power), except that an arm for "
              "which the paper prints no cell (a dataset beyond its tables) is judged by the claim's direction "
              "alone, from the same row. "

@@ -22,22 +22,21 @@ REFERENCE = "LD 0, λ 1"  # Table 6's reference row: no dropout at the paper's �
 
 def arm_name(cfg: dict) -> str | None:
     """'LD 0.75, λ 4' for a plain cosine LLM-JEPA run under a FLOP budget; None for any other run."""
-    label = method_label(cfg)
-    if cfg.get("objective") != "jepa" or not cfg.get("flop_budget") or label.split("-ld")[0] != "jepa":
-        return None
+    if not cfg.get("flop_budget") or method_label({**cfg, "jepa_ratio": 1.0}) != "jepa":
+        return None  # not cosine LLM-JEPA with every other setting at the paper's (read from the config, not a label)
     return f"LD {1 - cfg.get('jepa_ratio', 1.0):g}, λ {cfg['lbd']:g}"
 
 
-def _paper_method(name: str) -> str:
-    ld, lbd = (part.split(" ")[1] for part in name.split(", "))
-    return f"jepa-ld{ld}-lbd{lbd}"
+def _paper_method(cfg: dict) -> str:
+    """Table 6's method key of an arm, from its config (the arm's display name is never parsed back)."""
+    return f"jepa-ld{1 - cfg.get('jepa_ratio', 1.0):g}-lbd{cfg['lbd']:g}"
 
 
 def _paper_mean(paper, run: Run, name: str) -> float:
     if paper is None or paper.empty or run.cfg.get("pretrain"):
         return math.nan
     rows = paper[(paper["source_table"] == PAPER_SOURCE) & (paper["task"] == run.cfg["task"])
-                 & (paper["method"] == _paper_method(name)) & (paper["metric"] == run.headline)
+                 & (paper["method"] == _paper_method(run.cfg)) & (paper["metric"] == run.headline)
                  & paper["mean"].notna() & paper["pflops"].notna()]
     if rows.empty:
         return math.nan

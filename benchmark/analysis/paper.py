@@ -1,10 +1,10 @@
-"""The papers' numbers as data: reports/paper/paper_numbers.csv, its loader, a lookup and a validator.
+"""The papers' numbers as data: paper/paper_numbers.csv, its loader, a lookup and a validator.
 
 One CSV row is one table cell or figure point of LLM-JEPA (arXiv 2509.14252) or Semantic Tube Prediction
-(arXiv 2602.22617), transcribed by hand from the papers (reports/paper/README.md says from which version), with the
+(arXiv 2602.22617), transcribed by hand from the papers (paper/README.md says from which version), with the
 config fields of `benchmark.training.config.TrainConfig` and the task/metric names of `tasks`, so a report can put
 a run's score beside the paper's. Every row carries the notes' provenance mark (`EVIDENCE`); columns are
-described in reports/paper/README.md.
+described in paper/README.md.
 """
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from benchmark.data.shipped import paper_dir
 PAPER_CSV = paper_dir() / "paper_numbers.csv"
 
 EVIDENCE = ("main text", "appendix, second-hand", "uncertain")
-# Which document a row comes from (reports/paper/README.md): a number is cited from exactly one of these.
+# Which document a row comes from (paper/README.md): a number is cited from exactly one of these.
 PAPER_VERSIONS = ("arXiv v2 main text", "arXiv v2 appendix (second-hand)", "ICLR 2026 camera-ready (second-hand)",
-                  "STP arXiv 2602.22617")  # reports/paper/README.md, "Evidence levels"
+                  "STP arXiv 2602.22617")  # paper/README.md, "Evidence levels"
 FLOAT_COLUMNS = ("lbd", "predictors", "jepa_ratio", "gamma", "lr", "epoch", "pflops", "mean", "std", "p_value",
                  "n_seeds")
 BOOL_COLUMNS = ("front_pred", "reverse_pred", "pretrain")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 
+from benchmark.analysis.runs import method_label
+
 PAPER_MODEL = "meta-llama/Llama-3.2-1B-Instruct"
 PAPER_EPOCHS = 4.0
 PAPER_SPLIT = "test"  # every number of the paper is on the test split (it has no validation split)
@@ -27,7 +29,7 @@ def paper_method(label: str, cfg: dict) -> str:
     the same cell."""
     if not cfg.get("lora"):
         return label
-    return f"{label.removesuffix('-frozen_pred')}-lora{cfg.get('lora_rank')}"
+    return f"{method_label({**cfg, 'train_predictor_tokens': True})}-lora{cfg.get('lora_rank')}"
 
 
 def _lora_suffix(label: str) -> str:

@@ -1,7 +1,7 @@
 """`jepa-bench report RESULTS --out reports/NAME`: the paper's comparisons regenerated from a results tree.
 
 Reads only the results tree (through benchmark.store and analysis/runs.py) and the paper's numbers
-(reports/paper/). Writes:
+(paper/). Writes:
 
     OUT/README.md                       what was run, every table and figure, the verdicts, the deviations
     OUT/tables/comparison.{md,tex,csv}  mean ± std over seeds, n, Δ vs regular, paired one-tailed p, Holm p,
@@ -163,7 +163,7 @@ def write_readme(out: Path, title: str, runs: list[Run], table, figures: list[Pa
              "regular, those it answers in fewer (ties left out), and the exact one-tailed sign test over them: its "
              "unit is the question, so unlike the seed-paired p it also counts which questions the test rows "
              "happen to be (no verdict reads it; at a floor it is the test that still counts exactly); "
-             "paper (%) and paper Δ = the paper's numbers (reports/paper/paper_numbers.csv) from the listed table, "
+             "paper (%) and paper Δ = the paper's numbers (paper/paper_numbers.csv) from the listed table, "
              "shown only when they measure the same thing (else the reason); seeds for paper Δ = the seeds our "
              "spread would need to detect the paper's difference.", "",
              "### Verdict rule", "", verdicts.VERDICT_RULE, ""]

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmark import store
-from benchmark.training import options
-from benchmark.training.config import TrainConfig
+from benchmark.training.config import setting_fields
 from benchmark.training.objectives import BASELINE, get_objective
 
-OBJECTIVE_FIELDS = options.arm_fields(TrainConfig)  # what makes an arm differ from its baseline
-IGNORED_FIELDS = ("seed",) + options.non_identity_fields(TrainConfig)  # averaged over, or not results
+# what makes an arm differ from its baseline (TrainConfig's arm fields and the objectives' options)
+OBJECTIVE_FIELDS = tuple(f.name for f in setting_fields() if f.metadata.get("arm"))
+IGNORED_FIELDS = ("seed",) + tuple(f.name for f in setting_fields() if not f.metadata.get("identity", True))
 
 
 class ReportError(ValueError):
@@ -25,7 +25,7 @@ class ReportError(ValueError):
 
 
 def method_label(cfg: dict) -> str:
-    """regular, jepa, jepa-l2, jepa-front_pred, jepa-ld0.5, stp, ... (the labels of reports/paper/).
+    """regular, jepa, jepa-l2, jepa-front_pred, jepa-ld0.5, stp, ... (the labels of paper/).
     An objective this installation does not know keeps its bare name."""
     try:
         return get_objective(cfg["objective"]).method_label(cfg)
@@ -193,9 +193,8 @@ def load_runs(results: Path, metric: str | None = None, *, skip_broken: bool = F
 def with_defaults(cfg: dict) -> dict:
     """A recorded config with every field a later version added filled in with its default (the value the
     run had, since the field did not exist), so runs of different versions compare field by field."""
-    import dataclasses
 
-    missing = {f.name: f.default for f in dataclasses.fields(TrainConfig) if f.name not in cfg}
+    missing = {f.name: f.default for f in setting_fields() if f.name not in cfg}
     return {**cfg, **missing}
 
 

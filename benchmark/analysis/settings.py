@@ -1,7 +1,7 @@
 """Each comparison's setting beside the paper's: model and size, pretrained or from scratch, training rows and
 epochs, test rows and metric, so a reader sees at once how far a verdict is from the paper's experiment.
 
-The paper's settings per table and task are data (reports/paper/paper_settings.csv, beside paper_numbers.csv);
+The paper's settings per table and task are data (paper/paper_settings.csv, beside paper_numbers.csv);
 ours come from the runs (config.json's parameter count and training rows, the evaluation's test rows, the
 metric the tables lead with). A comparison is "at CPU scale" when the two differ by more than SCALE_GAP in
 parameters or in training rows.

@@ -5,11 +5,11 @@ HELP = "the claims ledger: every claim of the paper, its specs, our verdict and 
 
 
 def register(sub) -> None:
-    c = sub.add_parser("claims", help=HELP, description=HELP + ". Reads reports/paper/claims.yaml and the results "
+    c = sub.add_parser("claims", help=HELP, description=HELP + ". Reads paper/claims.yaml and the results "
                        "trees it names (relative to --root).")
     c.add_argument("--out", default="reports", help="folder for claims.md and claims.csv (default: reports)")
     c.add_argument("--root", default=".", help="the folder the results trees are named from (default: .)")
-    c.add_argument("--claims", default=None, help="the claims data file (default: reports/paper/claims.yaml)")
+    c.add_argument("--claims", default=None, help="the claims data file (default: paper/claims.yaml)")
     c.set_defaults(handler=run)
 
 

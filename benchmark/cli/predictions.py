@@ -27,7 +27,7 @@ def run_show(ns) -> int:
     from benchmark.analysis.predictions import eval_source, join, load_examples, read_predictions, render
     from benchmark.store import StoreError
     from benchmark.training.config import ConfigError
-    from tasks.base import did_you_mean
+    from tasks.registry import did_you_mean
 
     if ns.limit is not None and ns.limit < 1:
         raise ConfigError(f"--limit must be >= 1, got {ns.limit}")

@@ -1,5 +1,5 @@
 """Files the suite ships beside its code: the sweep specs (configs/) and the paper's numbers and claims
-(reports/paper/). In a source checkout they are read where they are; an installed wheel carries copies as
+(paper/). In a source checkout they are read where they are; an installed wheel carries copies as
 package data (setup.py copies them into benchmark/_shipped/ at build time), read through importlib.resources.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ def configs_dir() -> Path:
 
 def paper_dir() -> Path:
     """The paper's numbers (paper_numbers.csv) and the claims ledger's data (claims.yaml)."""
-    here = _CHECKOUT / "reports" / "paper"
+    here = _CHECKOUT / "paper"
     return here if (here / "paper_numbers.csv").is_file() else _shipped("paper")
 
 

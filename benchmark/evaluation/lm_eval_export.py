@@ -36,7 +36,8 @@ import yaml
 from benchmark import store
 from benchmark.evaluation.plan import EvalPlan
 from tasks import DataError, Task, all_tasks, get_task, load_split, resolve_data_dir, task_data_dir
-from tasks.base import ScoringContext, UnknownNameError
+from tasks.base import ScoringContext
+from tasks.registry import UnknownNameError
 
 from benchmark.evaluation.lm_eval_hooks import utils_source
 

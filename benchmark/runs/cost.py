@@ -125,7 +125,7 @@ def estimate_cost(cfg, tokens: Tokens, runs: int, *, gpu: str = DEFAULT_GPU,
     from benchmark.training.objectives import get_objective
 
     arch = architecture(cfg.model)
-    views = tokens.views * cfg.jepa_ratio if cfg.builds_views() and get_objective(cfg.objective).needs_views else 0.0
+    views = tokens.views * cfg.options.term_probability() if cfg.builds_views() and get_objective(cfg.objective).needs_views else 0.0
     per_epoch = tokens.rows * (tokens.full + views)
     if arch is None:
         return Cost(None, None, per_epoch, None, runs, None, None)

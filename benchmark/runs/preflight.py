@@ -83,7 +83,7 @@ def distinct_arms(sweep: Sweep, *, distinct_paths: bool = False) -> list[list[li
 
 def arm_label(run: RunSpec, sweep: Sweep) -> str:
     cfg = run.train.resolved()
-    return " ".join(f"{k}={getattr(cfg, k)}" for k in sweep.grid_keys if k != "seed") or cfg.task
+    return " ".join(f"{k}={cfg.setting(k)}" for k in sweep.grid_keys if k != "seed") or cfg.task
 
 
 def stand_in_run(run: RunSpec, stand_in: str, spider_dbs: Path | None = None) -> RunSpec:
@@ -130,12 +130,13 @@ def _cost(run: RunSpec, stand_in: str, runs: int, gpu: str, utilisation: float, 
     cfg = run.train.resolved()
     what = ("task", "data_dir", "limit_train", "val_fraction", "train_subset", "predictors", "front_pred",
             "reverse_pred", "label_mode", "plain", "max_length", "last_token", "date_string", "enable_thinking")
-    key = (stand_in, *(getattr(cfg, k) for k in what))  # the arms of a (k, lambda) grid share their data
+    key = (stand_in, *(cfg.setting(k) for k in what))  # the arms of a (k, lambda) grid share their data
     if key not in cache:
         rows = load_split(get_task(cfg.task), "train", cfg.data_dir, cfg.limit_train, val_fraction=cfg.val_fraction,
                           subset=cfg.train_subset)
         _, tok = load_model_and_tokenizer(stand_in, template_variables=template_variables(cfg), plain=cfg.plain)
-        builder = view_builder(dataclasses.replace(cfg, objective="jepa", jepa_diagnostic_every=0), tok)
+        # every arm gets its views built: an arm that reads them counts them (cost.py), the others do not
+        builder = view_builder(dataclasses.replace(cfg, jepa_diagnostic_every=1), tok)
         step = max(len(rows) // COST_SAMPLE, 1)
         items = [builder.build(e).to_dict() for e in rows[::step][:COST_SAMPLE]]
         cache[key] = estimate_tokens(tok, items, len(rows))

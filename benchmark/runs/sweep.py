@@ -25,9 +25,8 @@ import yaml
 from benchmark import store
 from benchmark.evaluation.plan import EvalPlan
 from benchmark.runs.spec import RunSpec
-from benchmark.training import options
-from benchmark.training.config import ConfigError, TrainConfig
-from tasks.base import UnknownNameError
+from benchmark.training.config import ConfigError, TrainConfig, coerce_setting, setting_names
+from tasks.registry import UnknownNameError
 
 SPEC_KEYS = ("name", "description", "results", "include_path", "fixed", "variants", "grid", "eval")
 
@@ -42,7 +41,7 @@ class Sweep:
 
 
 def _unknown(kind: str, keys, known) -> None:
-    from tasks.base import did_you_mean
+    from tasks.registry import did_you_mean
 
     bad = sorted(set(keys) - set(known))
     if bad:
@@ -53,7 +52,7 @@ def parse_spec(d: dict, *, source: Path | None = None, results: str | Path | Non
     if not isinstance(d, dict):
         raise ConfigError("a sweep spec is a YAML mapping with keys " + ", ".join(SPEC_KEYS))
     _unknown("sweep key", d, SPEC_KEYS)
-    fields = [f.name for f in dataclasses.fields(TrainConfig)]
+    fields = setting_names()
     for key in ("fixed", "grid", "eval"):
         if not isinstance(d.get(key) or {}, dict):
             raise ConfigError(f"{key} must be a mapping (field: value lines), got {type(d[key]).__name__} {d[key]!r}")
@@ -147,7 +146,7 @@ def load_spec(path: str | Path, results: str | Path | None = None) -> Sweep:
 
 def describe(run: RunSpec, keys: tuple[str, ...]) -> str:
     cfg = run.train.resolved()
-    return " ".join(f"{k}={getattr(cfg, k)}" for k in keys) or cfg.task
+    return " ".join(f"{k}={cfg.setting(k)}" for k in keys) or cfg.task
 
 
 def plan_lines(sweep: Sweep, measured_root: Path | None = None) -> list[str]:
@@ -213,7 +212,7 @@ def select_runs(sweep: Sweep, selectors: list[str] | tuple[str, ...]) -> Sweep:
     field, or a value no run of the spec has, is a ConfigError naming what the spec does have."""
     if not selectors:
         return sweep
-    fields = [f.name for f in dataclasses.fields(TrainConfig)]
+    fields = setting_names()
     wanted: dict[str, list] = {}
     for sel in selectors:
         name, sep, raw = sel.partition("=")
@@ -226,18 +225,18 @@ def select_runs(sweep: Sweep, selectors: list[str] | tuple[str, ...]) -> Sweep:
         except yaml.YAMLError:
             value = raw
         try:
-            wanted.setdefault(name, []).append(options.coerce(TrainConfig, name, value))
+            wanted.setdefault(name, []).append(coerce_setting(name, value))
         except ConfigError as e:
             raise ConfigError(f"--only {sel}: {e}") from None
     resolved = [r.train.resolved() for r in sweep.runs]
     for name, values in wanted.items():
-        present = list(dict.fromkeys(getattr(c, name) for c in resolved))
+        present = list(dict.fromkeys(c.setting(name) for c in resolved))
         missing = [v for v in values if v not in present]
         if missing:
             raise ConfigError(f"--only {name}={missing[0]}: no run of sweep {sweep.name} has it; its runs have "
                               f"{name} = {', '.join(str(v) for v in present)}")
     kept = tuple(r for r, c in zip(sweep.runs, resolved)
-                 if all(getattr(c, name) in values for name, values in wanted.items()))
+                 if all(c.setting(name) in values for name, values in wanted.items()))
     if not kept:
         raise ConfigError(f"--only {' '.join(selectors)}: no run of sweep {sweep.name} matches them all")
     label = " ".join(f"{k}={'|'.join(str(v) for v in vs)}" for k, vs in wanted.items())

@@ -16,6 +16,7 @@ from typing import Literal
 
 from benchmark.training import options
 from benchmark.training.chat import DEFAULT_DATE_STRING
+from benchmark.training.objectives import ObjectiveOptions, all_objectives, get_objective, option_owner
 from benchmark.training.options import ConfigError, option
 from tasks import Subset
 
@@ -57,12 +58,10 @@ class TrainConfig:
                           arm=True)
     predictors: int = option(1, "k [PRED] tokens; Table 3 uses k = 1 (0 = Pred is the identity)",
                              low=0, high=MAX_PREDICTORS, arm=True)
-    distance: str = option("cosine", "JEPA distance: cosine (the paper's d), l2, mse, infonce (Table 3)", arm=True)
-    infonce_temperature: float = option(0.07, "Table 3 InfoNCE row", low=0, low_open=True, arm=True)
-    front_pred: bool = option(False, "Table 3 \"Prepend [PRED]\": predictor tokens before the Text", arm=True)
-    reverse_pred: bool = option(False, "Table 3 \"Code->Text\": views swapped", arm=True)
-    jepa_ratio: float = option(1.0, "probability a micro-batch gets the JEPA term; loss dropout LD = 1 - "
-                                    "jepa_ratio (§5.2)", low=0, high=1, arm=True)
+    objective_options: ObjectiveOptions | None = option(
+        None, "the objective's own settings, its options record (JepaOptions: distance, infonce_temperature, "
+              "front_pred, reverse_pred, jepa_ratio); given as flat keys in specs, flags and config.json; None = "
+              "its defaults", identity=False)  # identity(): flattened into the run id under today's keys
     last_token: int | None = option(None, "the authors' negative Enc offset (e.g. -2 for Llama-3); None = "
                                           "derived from the template", high=-1, arm=True)
     plain: bool = option(False, "raw strings without a chat template (paraphrase pretraining, §4.1b)")
@@ -134,27 +133,48 @@ class TrainConfig:
 
     def resolved(self) -> "TrainConfig":
         """A copy with every derived default filled in (what results record)."""
-        from benchmark.training.objectives import get_objective
-
         cfg = dataclasses.replace(self)
+        objective = get_objective(cfg.objective)
         if cfg.lbd is None:
-            cfg.lbd = get_objective(cfg.objective).default_lbd
+            cfg.lbd = objective.default_lbd
+        if cfg.objective_options is None:
+            cfg.objective_options = objective.make_options()
         return cfg
+
+    @property
+    def options(self) -> ObjectiveOptions:
+        """The objective's options record (its defaults when none was given)."""
+        return self.objective_options if self.objective_options is not None \
+            else get_objective(self.objective).make_options()
+
+    def setting(self, name: str):
+        """The value of a config key: a TrainConfig field, or an objective's option (its default when the run's
+        objective is another): what the flat keys of specs, `--only` and config.json name."""
+        if name in _OWN_FIELDS:
+            return getattr(self, name)
+        owner = option_owner(name)
+        if owner is None:
+            raise ConfigError(f"{name} is neither a config field nor an objective's option")
+        opts = self.options
+        return getattr(opts, name) if isinstance(opts, owner.options) else _option_field(owner, name).default
 
     def validate(self) -> "TrainConfig":
         """Raise ConfigError on any impossible value; checks nothing that needs a model or data."""
         from benchmark.training.models import RANDOM_PRESETS, check_lora_rank
-        from benchmark.training.objectives import DISTANCES, get_objective
 
         def need(ok: bool, msg: str):
             if not ok:
                 raise ConfigError(msg)
 
         try:
-            get_objective(self.objective)
+            objective = get_objective(self.objective)
         except KeyError as e:  # UnknownNameError: "did you mean"
             raise ConfigError(str(e)) from None
-        need(self.distance in DISTANCES, f"distance must be one of {', '.join(DISTANCES)}, got {self.distance!r}")
+        opts = self.options
+        need(type(opts) is objective.options, f"objective_options is a {type(opts).__name__}; objective "
+                                              f"{objective.name} takes a {objective.options.__name__}")
+        options.check_values(opts)
+        opts.check()
         need(self.label_mode in LABEL_MODES, f"label_mode must be one of {', '.join(LABEL_MODES)}")
         need(self.compute_mode in COMPUTE_MODES, f"compute_mode must be one of {', '.join(COMPUTE_MODES)}")
         need(self.padding_side in ("right", "left"), "padding_side must be right or left")
@@ -165,7 +185,6 @@ class TrainConfig:
              f"{self.model} is a randomly initialised architecture for pretraining: set pretrain")
         if self.lora:
             check_lora_rank(self.model, self.lora_rank)
-        need(not (self.front_pred and self.reverse_pred), "front_pred and reverse_pred cannot be combined")
         need(not self.pad_to_max_length or self.compute_mode == "reference",
              "pad_to_max_length applies to compute_mode=reference only")
         _check_trainer_args(self.trainer_args or {})
@@ -175,16 +194,19 @@ class TrainConfig:
     def builds_views(self) -> bool:
         """Whether examples carry their Text and Code views: the objective reads them, or the JEPA
         diagnostic is logged."""
-        from benchmark.training.objectives import get_objective
-
         return get_objective(self.objective).needs_views or self.jepa_diagnostic_every > 0
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        """Flat, as config.json and specs write it: TrainConfig's fields, then every schema-1 option (the run's
+        value where its objective owns it, else the default) and the run's own options."""
+        out = {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self) if f.name != "objective_options"}
+        return {**out, **_flat_options(self.options, identity=False)}
 
     def identity(self) -> dict:
-        """The resolved config without the fields that do not change results (paths, logging, saving)."""
-        return options.identity_dict(self.resolved())
+        """The resolved config without the fields that do not change results (paths, logging, saving); the
+        objective's options flattened under their own keys, as schema 1's flat fields were."""
+        cfg = self.resolved()
+        return {**options.identity_dict(cfg), **_flat_options(cfg.options, identity=True)}
 
     def run_hash(self) -> str:
         """Hash of the training settings alone (a run's id also covers its evaluation plan: runs.spec)."""
@@ -192,7 +214,89 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
-        return options.from_dict(cls, d, "config field")
+        """From flat keys (a spec, flags, config.json): the objective's options go into its options record. Another
+        objective's option is accepted at its default only (committed config.json files list them all)."""
+        from tasks.registry import did_you_mean
+
+        if not isinstance(d, dict):
+            raise ConfigError(f"config fields must be given as a mapping, got {type(d).__name__}")
+        d = dict(d)
+        unknown = sorted(k for k in d if k not in _OWN_FIELDS and option_owner(k) is None)
+        if unknown:
+            raise ConfigError("; ".join(did_you_mean("config field", u, setting_names()) for u in unknown))
+        name = d.get("objective", _field("objective").default)
+        try:
+            objective = get_objective(name) if isinstance(name, str) else None
+        except KeyError as e:
+            raise ConfigError(str(e)) from None
+        own = {}
+        for key in [k for k in d if k not in _OWN_FIELDS]:
+            owner, value = option_owner(key), d.pop(key)
+            if objective is not None and owner.name == objective.name:
+                own[key] = value
+                continue
+            record = owner.make_options({key: value})  # a bad value is named as such, whichever objective runs
+            options.check_values(record)
+            if getattr(record, key) != _option_field(owner, key).default:
+                raise ConfigError(f"{key} is a setting of objective {owner.name}, and this run's objective is {name}: "
+                                  f"remove {key}, or set objective: {owner.name}")
+        cfg = options.from_dict(cls, d, "config field")
+        if own or "objective_options" in d:
+            if d.get("objective_options") is not None:
+                raise ConfigError("objective_options is filled from the objective's own keys (e.g. distance: l2); "
+                                  "give those instead")
+            cfg.objective_options = objective.make_options(own)
+        return cfg
+
+
+def _plain(value):
+    return dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
+
+
+def _field(name: str) -> dataclasses.Field:
+    return next(f for f in dataclasses.fields(TrainConfig) if f.name == name)
+
+
+def _option_field(objective, name: str) -> dataclasses.Field:
+    return next(f for f in dataclasses.fields(objective.options) if f.name == name)
+
+
+def _flat_options(opts: ObjectiveOptions, *, identity: bool) -> dict:
+    """Every objective's options under their own keys: the run's own values; another objective's schema-1 options at
+    their defaults (committed ids and config.json files hold them); options added later only when set. With
+    `identity`, options declared identity=False are left out."""
+    out = {}
+    for objective in all_objectives():
+        own = isinstance(opts, objective.options) and type(opts) is objective.options
+        for f in dataclasses.fields(objective.options):
+            if identity and not f.metadata.get("identity", True):
+                continue
+            value = getattr(opts, f.name) if own else f.default
+            if f.metadata.get("since", 1) > 1 and value == f.default:
+                continue
+            out[f.name] = list(value) if isinstance(value, tuple) and identity else value
+    return out
+
+
+def setting_fields() -> list[dataclasses.Field]:
+    """Every config key's declaration: TrainConfig's fields (less the options record) and every registered
+    objective's options, in that order: what flags, spec keys, `--only` and report columns range over."""
+    own = [f for f in dataclasses.fields(TrainConfig) if f.name != "objective_options"]
+    return own + [f for o in all_objectives() for f in dataclasses.fields(o.options)]
+
+
+def setting_names() -> list[str]:
+    return [f.name for f in setting_fields()]
+
+
+def coerce_setting(name: str, value):
+    """`value` typed as the config key `name` declares it (a TrainConfig field or an objective's option)."""
+    if name in _OWN_FIELDS:
+        return options.coerce(TrainConfig, name, value)
+    owner = option_owner(name)
+    if owner is None:
+        raise ConfigError(f"{name} is neither a config field nor an objective's option")
+    return options.coerce(owner.options, name, value)
 
 
 # TrainingArguments the suite sets from its own fields (training/prepare.py): `trainer_args` may not override them.
@@ -217,7 +321,7 @@ def typed_trainer_args(extra: dict) -> dict:
 
     from transformers import TrainingArguments
 
-    from tasks.base import did_you_mean
+    from tasks.registry import did_you_mean
 
     params = {f.name: f for f in dc.fields(TrainingArguments)}
     out = {}
@@ -247,7 +351,7 @@ def _check_report_to(report_to: str) -> None:
     from transformers.integrations import get_available_reporting_integrations
     from transformers.integrations.integration_utils import INTEGRATION_TO_CALLBACK
 
-    from tasks.base import did_you_mean
+    from tasks.registry import did_you_mean
 
     for name in (n.strip() for n in report_to.split(",")):
         if name in ("none", "all", ""):
@@ -265,11 +369,14 @@ def _optimizer_names() -> tuple[str, ...]:
 
 
 def _did_you_mean_optimizer(name: str) -> str:
-    from tasks.base import did_you_mean
+    from tasks.registry import did_you_mean
 
     return did_you_mean("optimizer", name, list(_optimizer_names()))
 
 
 def field_help() -> dict[str, str]:
-    """Field name -> its one-line reason, for --help texts."""
-    return options.field_help(TrainConfig)
+    """Config key -> its one-line reason, for --help texts (TrainConfig's fields and the objectives' options)."""
+    return {f.name: f.metadata.get("help", "") for f in setting_fields()}
+
+
+_OWN_FIELDS = frozenset(f.name for f in dataclasses.fields(TrainConfig) if f.name != "objective_options")

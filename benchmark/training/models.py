@@ -19,7 +19,7 @@ import torch
 from benchmark import store
 from benchmark.training.options import ConfigError
 from benchmark.training.stand_ins import STAND_INS, bpe_tokenizer
-from tasks.base import UnknownNameError, did_you_mean
+from tasks.registry import UnknownNameError, did_you_mean
 
 PREDICTOR_TOKENS = tuple(f"<|predictor_{i}|>" for i in range(1, 11))
 PERCEPTION_TOKEN = "<|perception|>"  # joins query and answer in --plain mode (authors' finetune.py)

@@ -6,6 +6,11 @@ trainer, the step, the report and the regression check read these records; none 
 objective's name. Adding an objective is one function, one `register(Objective(...))` and its tests
 (README, Adding an objective).
 
+An objective owns its settings: a frozen options record (a subclass of `ObjectiveOptions`) whose fields are
+declared with `option()` like TrainConfig's. From it come the command-line flags (`jepa-bench train --distance`),
+the keys a sweep spec or config.json takes (flat, beside TrainConfig's), their checks, and their place in the
+run id. The trainer hands the objective and its options record down to the term; nothing looks a name up again.
+
 Every term returns a *sum* over the examples of the micro-batch plus the count, so that the trainer can
 normalise by the number of examples in the whole accumulation window: batch 4 x accum 1 and batch 1 x
 accum 4 then give the same update. (The authors' JEPA path is instead scaled by the accumulation steps:
@@ -13,15 +18,19 @@ their `RepresentationTrainer.compute_loss` returns a per-micro-batch mean that T
 """
 from __future__ import annotations
 
+import dataclasses
+import typing
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Callable, Literal, Mapping
 
 import torch
 import torch.nn.functional as F
 
-from tasks.base import UnknownNameError, did_you_mean
+from benchmark.training.options import ConfigError, option
+from tasks.registry import Registry
 
-DISTANCES = ("cosine", "l2", "mse", "infonce")  # the JEPA distances of Table 3
+Distance = Literal["cosine", "l2", "mse", "infonce"]  # the JEPA distances of Table 3
+DISTANCES = typing.get_args(Distance)
 BASELINE = "regular"  # the objective every other one is compared with (the paper's L_LLM)
 DIAGNOSTIC_KEY = "jepa_diagnostic"  # train_log key of the JEPA term measured without gradient (any objective)
 
@@ -116,6 +125,50 @@ def tube_loss_sum(hidden: torch.Tensor, trajectory: torch.Tensor, spans) -> tupl
     return (1.0 - cos).sum(), len(rest)
 
 
+# ----------------------------------------------------------------------------- options records
+@dataclass(frozen=True)
+class ObjectiveOptions:
+    """The settings of an objective's own; this base has none (regular fine-tuning, STP). A subclass declares its
+    fields with `option(default, why, ..., arm=True, since=2)`: `since` >= 2 keeps a field out of the run id while
+    it is at its default, so installing an objective never changes the ids of committed runs. Its methods say
+    what the shared path needs to know of them."""
+
+    def check(self) -> None:
+        """Raise ConfigError on a combination of values that cannot run (single values are checked by range)."""
+
+    def term_probability(self) -> float:
+        """The share of micro-batches that compute the extra term (1 = every one; below 1 = loss dropout)."""
+        return 1.0
+
+    def view_layout(self) -> dict:
+        """Keyword arguments of the view builder (training/views.py) that these options change."""
+        return {}
+
+
+@dataclass(frozen=True)
+class JepaOptions(ObjectiveOptions):
+    """LLM-JEPA's settings. They were flat TrainConfig fields in results schema 1, so all of them enter every run id
+    (`since=1`, at their defaults for other objectives): committed ids keep their keys."""
+
+    distance: Distance = option(
+        "cosine", "JEPA distance: cosine (the paper's d), l2, mse, infonce (Table 3)", arm=True)
+    infonce_temperature: float = option(0.07, "Table 3 InfoNCE row", low=0, low_open=True, arm=True)
+    front_pred: bool = option(False, "Table 3 \"Prepend [PRED]\": predictor tokens before the Text", arm=True)
+    reverse_pred: bool = option(False, "Table 3 \"Code->Text\": views swapped", arm=True)
+    jepa_ratio: float = option(1.0, "probability a micro-batch gets the JEPA term; loss dropout LD = 1 - "
+                                    "jepa_ratio (§5.2)", low=0, high=1, arm=True)
+
+    def check(self) -> None:
+        if self.front_pred and self.reverse_pred:
+            raise ConfigError("front_pred and reverse_pred cannot be combined")
+
+    def term_probability(self) -> float:
+        return self.jepa_ratio  # random JEPA-loss dropout (paper §5.2)
+
+    def view_layout(self) -> dict:
+        return {"front_pred": self.front_pred, "reverse_pred": self.reverse_pred}
+
+
 # ----------------------------------------------------------------------------- the registry
 @dataclass(frozen=True)
 class TermInputs:
@@ -124,8 +177,7 @@ class TermInputs:
     hidden: torch.Tensor  # [R, L, D] last-layer hidden states of the batch rows, after the final norm
     batch: dict  # the collator's batch: num_examples, source/target positions, trajectories (packing.py)
     mode: str  # "packed": row i is example i; "reference": rows are [conversations; Text views; Code views]
-    distance: str = "cosine"  # config `distance`
-    temperature: float = 0.07  # config `infonce_temperature`
+    options: ObjectiveOptions = ObjectiveOptions()  # the objective's settings (JepaOptions for LLM-JEPA)
     generator: torch.Generator | None = None  # seeded once per run: the term's random draws (STP spans)
 
 
@@ -145,43 +197,69 @@ class Objective:
     needs_views: bool = False  # the collator packs the Text and Code views beside the conversation
     log_key: str | None = None  # train_log key of the term's running mean (None: no term)
     label: Callable[[Mapping], str] | None = None  # report label of a run config; default: the name
+    options: type[ObjectiveOptions] = ObjectiveOptions  # its settings record (fields = flags and spec keys)
+    schema_1: bool = False  # its options were flat config fields in schema 1: they enter every run id
 
     def method_label(self, cfg: Mapping) -> str:
         return self.label(cfg) if self.label else self.name
 
+    def make_options(self, values: Mapping | None = None) -> ObjectiveOptions:
+        """Its options record from a mapping of field names to values, each checked against its declaration."""
+        from benchmark.training import options
 
-_OBJECTIVES: dict[str, Objective] = {}
+        return options.from_dict(self.options, dict(values or {}), f"setting of objective {self.name}")
+
+
+OBJECTIVES: Registry[Objective] = Registry("objective")
 
 
 def register(objective: Objective) -> Objective:
     """Add an objective; a second one of the same name is a programming error, so it raises."""
-    if objective.name in _OBJECTIVES:
+    if objective.name in OBJECTIVES:
         raise ValueError(f"objective {objective.name!r} is registered twice")
     if (objective.term is None) != (objective.log_key is None):
         raise ValueError(f"objective {objective.name!r}: a term needs a log_key and a log_key needs a term")
-    _OBJECTIVES[objective.name] = objective
-    return objective
+    if not (isinstance(objective.options, type) and issubclass(objective.options, ObjectiveOptions)):
+        raise ValueError(f"objective {objective.name!r}: options must be a subclass of ObjectiveOptions")
+    names = [f.name for f in dataclasses.fields(objective.options)]
+    taken = {f: o.name for o in OBJECTIVES for f in option_names(o)}
+    for name in names:
+        if name in taken:
+            raise ValueError(f"objective {objective.name!r}: its option {name!r} is already objective "
+                             f"{taken[name]!r}'s (spec keys and flags are flat: give it another name)")
+    if not objective.schema_1:
+        early = [f.name for f in dataclasses.fields(objective.options) if f.metadata.get("since", 1) < 2]
+        if early:
+            raise ValueError(f"objective {objective.name!r}: declare its options {early} with since=2, so that "
+                             "they enter a run id only when set and committed ids stay")
+    return OBJECTIVES.add(objective)
 
 
 def unregister(name: str) -> None:
     """Remove an objective (tests that register a temporary one)."""
-    _OBJECTIVES.pop(name, None)
+    OBJECTIVES.remove(name)
 
 
 def get_objective(name: str) -> Objective:
-    try:
-        return _OBJECTIVES[name]
-    except KeyError:
-        raise UnknownNameError(did_you_mean("objective", name, list(_OBJECTIVES))) from None
+    return OBJECTIVES.get(name)
 
 
 def all_objectives() -> list[Objective]:
-    return list(_OBJECTIVES.values())
+    return OBJECTIVES.values()
+
+
+def option_names(objective: Objective) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(objective.options))
+
+
+def option_owner(name: str) -> Objective | None:
+    """The objective whose options record declares `name`, or None."""
+    return next((o for o in OBJECTIVES if name in option_names(o)), None)
 
 
 def log_keys() -> tuple[str, ...]:
     """Every extra term's train_log key (jepa_loss, stp_loss, ...)."""
-    return tuple(o.log_key for o in _OBJECTIVES.values() if o.log_key)
+    return tuple(o.log_key for o in OBJECTIVES if o.log_key)
 
 
 def jepa_term(x: TermInputs) -> Term:
@@ -191,7 +269,8 @@ def jepa_term(x: TermInputs) -> Term:
     src_rows, tgt_rows = (rows, rows) if x.mode == "packed" else (rows + n, rows + 2 * n)
     pred = x.hidden[src_rows, x.batch["source_index"]]  # Pred(Enc(Text)): [B, D]
     target = x.hidden[tgt_rows, x.batch["target_index"]]  # Enc(Code): [B, D]
-    total, cos = jepa_distance_sum(pred, target, x.distance, x.temperature)
+    opts = x.options if isinstance(x.options, JepaOptions) else JepaOptions()
+    total, cos = jepa_distance_sum(pred, target, opts.distance, opts.infonce_temperature)
     return Term(total, n, cos)
 
 
@@ -206,7 +285,7 @@ def stp_term(x: TermInputs) -> Term:
 
 
 def jepa_label(cfg: Mapping) -> str:
-    """jepa, jepa-l2, jepa-front_pred, jepa-ld0.5, jepa-frozen_pred, ... (the method labels of reports/paper/;
+    """jepa, jepa-l2, jepa-front_pred, jepa-ld0.5, jepa-frozen_pred, ... (the method labels of paper/;
     frozen_pred: LoRA with the [PRED] embeddings left frozen, as the authors' code leaves them)."""
     parts = ["jepa"]
     if cfg.get("distance", "cosine") != "cosine":
@@ -223,9 +302,12 @@ def jepa_label(cfg: Mapping) -> str:
 
 
 register(Objective(BASELINE, "next-token loss only: the baseline (the same path with no extra term)", 0.0))
-register(Objective("jepa", "LLM-JEPA: + λ·d(Pred(Enc(Text)), Enc(Code)) (arXiv 2509.14252)",
-                   1.0,  # Table 3: λ = 1
-                   term=jepa_term, needs_views=True, log_key="jepa_loss", label=jepa_label))
+JEPA = register(Objective("jepa", "LLM-JEPA: + λ·d(Pred(Enc(Text)), Enc(Code)) (arXiv 2509.14252)",
+                          1.0,  # Table 3: λ = 1
+                          term=jepa_term, needs_views=True, log_key="jepa_loss", label=jepa_label,
+                          options=JepaOptions, schema_1=True))
+# The JEPA diagnostic (config `jepa_diagnostic_every`, any objective): the paper's d, cosine, measured without gradient.
+DIAGNOSTIC = (JEPA, JepaOptions())
 register(Objective("stp", "Semantic Tube Prediction: + λ·(1 − cos(before + after, span)) (arXiv 2602.22617)",
                    0.02,  # STP Table 2: 0.02 for NL-RX-SYNTH
                    term=stp_term, log_key="stp_loss"))

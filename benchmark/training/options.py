@@ -130,9 +130,14 @@ def coerce(cls, name: str, value: Any) -> Any:
 
 
 def check_values(obj) -> None:
-    """Every number finite and inside its declared bounds; raises ConfigError naming the field."""
+    """Every number finite and inside its declared bounds, every choice one of its declared values; raises
+    ConfigError naming the field (a record built in Python skips `coerce`, so its choices are checked here)."""
+    hints = typing.get_type_hints(type(obj))
     for f in fields(type(obj)):
         value = getattr(obj, f.name)
+        tp, optional = base_type(hints[f.name])
+        if typing.get_origin(tp) is Literal and not (value is None and optional) and value not in typing.get_args(tp):
+            raise ConfigError(f"{f.name} must be {_type_name(tp)}, got {value!r}")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             continue
         if not math.isfinite(value):
@@ -154,7 +159,7 @@ def _number(x: float) -> str:
 
 def from_dict(cls, d: dict, kind: str):
     """Build `cls` from a mapping: unknown keys fail with "did you mean", each value is type-checked."""
-    from tasks.base import did_you_mean
+    from tasks.registry import did_you_mean
 
     if not isinstance(d, dict):
         raise ConfigError(f"{kind}s must be given as a mapping, got {type(d).__name__}")

@@ -33,7 +33,7 @@ class ListDataset(torch.utils.data.Dataset):
 
 
 def view_builder(cfg: TrainConfig, tok) -> ViewBuilder:
-    return ViewBuilder(tok, predictors=cfg.predictors, front_pred=cfg.front_pred, reverse_pred=cfg.reverse_pred,
+    return ViewBuilder(tok, predictors=cfg.predictors, **cfg.options.view_layout(),
                        label_mode=cfg.label_mode, last_token=cfg.last_token, plain=cfg.plain,
                        max_length=cfg.max_length, with_views=cfg.builds_views())
 

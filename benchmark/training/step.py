@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from benchmark.training.objectives import TermInputs, get_objective
+from benchmark.training.objectives import Objective, ObjectiveOptions, TermInputs
 from benchmark.training.packing import IGNORE
 
 
@@ -105,13 +105,13 @@ def check_head_logits(model, lm_head, vocab_size: int) -> None:
                               "set compute_mode: reference")
 
 
-def loss_parts(model, lm_head, batch: dict, *, mode: str, objective: str, use_aux: bool,
-               distance: str = "cosine", temperature: float = 0.07,
-               generator: torch.Generator | None = None) -> LossParts:
+def loss_parts(model, lm_head, batch: dict, *, mode: str, objective: Objective, use_aux: bool,
+               options: ObjectiveOptions | None = None, generator: torch.Generator | None = None) -> LossParts:
     """Forward `batch` (from `Collator`, or `only_full_segments` when the extra term is dropped).
 
     model: the (possibly peft- or DDP-wrapped) causal LM; lm_head: its output embedding module;
-    objective: a registered objective, whose term is added when `use_aux`; generator: its random draws.
+    objective: a registered objective's record, whose term is added when `use_aux`; options: its options record
+    (None: its defaults); generator: its random draws.
     """
     targets = batch["shift_labels"]
     kwargs = dict(input_ids=batch["input_ids"], position_ids=batch["position_ids"],
@@ -133,10 +133,10 @@ def loss_parts(model, lm_head, batch: dict, *, mode: str, objective: str, use_au
     parts = LossParts(lm_sum=lm_sum, lm_count=int((targets != IGNORE).sum()))
     if not use_aux:
         return parts
-    term = get_objective(objective).term
-    if term is None:
+    if objective.term is None:
         return parts
-    got = term(TermInputs(hidden=hidden, batch=batch, mode=mode, distance=distance, temperature=temperature,
-                          generator=generator))
+    got = objective.term(TermInputs(hidden=hidden, batch=batch, mode=mode,
+                                    options=options if options is not None else objective.make_options(),
+                                    generator=generator))
     parts.aux_sum, parts.aux_count, parts.cos_sum = got.total, got.count, got.cosine_sum
     return parts

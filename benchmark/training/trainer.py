@@ -17,7 +17,7 @@ from transformers import Trainer, TrainerCallback
 
 from benchmark.training.config import TrainConfig
 from benchmark.training.packing import IGNORE, only_full_segments
-from benchmark.training.objectives import DIAGNOSTIC_KEY, get_objective, term_seed
+from benchmark.training.objectives import DIAGNOSTIC, DIAGNOSTIC_KEY, get_objective, term_seed
 from benchmark.training.step import loss_parts
 
 
@@ -34,6 +34,7 @@ class JepaTrainer(Trainer):
         super().__init__(*args, **kwargs)
         self.run_config = run_config
         self.objective = get_objective(run_config.objective)
+        self.options = run_config.options  # the objective's settings, handed to its term as they are
         self.pad_id = pad_id
         self._dropout_rng = random.Random(run_config.seed)  # loss-dropout draws, one per micro-batch
         # the term's draws (STP spans), one stream per process as the STP authors seed them
@@ -78,9 +79,10 @@ class JepaTrainer(Trainer):
         cfg = self.run_config
         if self.objective.term is None or cfg.lbd == 0:
             return False
-        if not self.model.training or cfg.jepa_ratio >= 1.0:
+        probability = self.options.term_probability()
+        if not self.model.training or probability >= 1.0:
             return True
-        return self._dropout_rng.random() < cfg.jepa_ratio  # random JEPA-loss dropout (paper §5.2)
+        return self._dropout_rng.random() < probability  # random JEPA-loss dropout (paper §5.2)
 
     def _diagnose(self, model, inputs) -> None:
         """1 - cos(Pred(Enc(Text)), Enc(Code)) on this micro-batch, without gradient and in eval mode, so the
@@ -96,8 +98,9 @@ class JepaTrainer(Trainer):
         model.eval()
         try:
             with torch.no_grad():
-                parts = loss_parts(model, lm_head, inputs, mode=cfg.compute_mode, objective="jepa", use_aux=True,
-                                   distance="cosine")
+                objective, options = DIAGNOSTIC
+                parts = loss_parts(model, lm_head, inputs, mode=cfg.compute_mode, objective=objective, use_aux=True,
+                                   options=options)
         finally:
             model.train()
         self._sums["diag_sum"] = self._sums.get("diag_sum", 0.0) + float(parts.aux_sum)
@@ -110,9 +113,8 @@ class JepaTrainer(Trainer):
         if (not use_aux or not self.objective.needs_views) and "source_index" in inputs:  # views unused this step
             inputs = only_full_segments(inputs, cfg.compute_mode, cfg.padding_side, self.pad_id)
         lm_head = self.accelerator.unwrap_model(model).get_output_embeddings()
-        parts = loss_parts(model, lm_head, inputs, mode=cfg.compute_mode, objective=cfg.objective,
-                           use_aux=use_aux, distance=cfg.distance, temperature=cfg.infonce_temperature,
-                           generator=self._term_generator)
+        parts = loss_parts(model, lm_head, inputs, mode=cfg.compute_mode, objective=self.objective,
+                           use_aux=use_aux, options=self.options, generator=self._term_generator)
         tokens, examples = self._window or (max(parts.lm_count, 1), max(int(inputs["num_examples"]), 1))
         loss = cfg.gamma * parts.lm_sum / tokens
         if parts.aux_sum is not None:
