@@ -25,4 +25,5 @@ report cpu-datasets-smollm2 "Across datasets (CPU scale, paper Table 13): SmolLM
 report cpu-lora-synth-smollm2 "LoRA (CPU scale, paper Table 8): SmolLM2-135M-Instruct on NL-RX-SYNTH"
 report cpu-k-lambda-pretrain-small "(k, λ) sensitivity (CPU scale, paper Fig. 7 (f)): a 16 M Llama pretrained on NL-RX-SYNTH over the k × λ grid"
 report cpu-nq-open-smollm2 "Beyond code (CPU scale, paper Table 4): SmolLM2-135M-Instruct on NQ-Open"
+report cpu-synth-smollm2-2000 "The headline claim at 2000 training rows (CPU scale, paper Table 3 / Fig. 1 left; STP's 16x data claim): SmolLM2-135M-Instruct on NL-RX-SYNTH, the whole test split"
 $JB claims

@@ -33,7 +33,7 @@ _register_plugins()
 __all__ = [
     "Task", "UnknownNameError", "all_tasks", "get_task", "register",
     "DATA_DIR_ENV", "DataError", "Example", "read_jsonl", "resolve_data_dir", "load_split",
-    "splits", "carve_validation", "VAL_SEED", "Subset", "SUBSETS", "SUBSET_SEED", "take_subset", "task_data_dir",
+    "splits", "carve_validation", "VAL_SEED", "Subset", "SUBSETS", "SUBSET_WORDS", "SUBSET_SEED", "take_subset", "task_data_dir",
 ]
 
 
@@ -44,6 +44,10 @@ SUBSET_SEED = 20250918  # fixed too: a `random` subset holds the same rows for e
 # (learning curves over training-set sizes).
 Subset = Literal["head", "random", "nested"]
 SUBSETS = get_args(Subset)  # the one list of them: the config fields are typed `Subset`
+# How a report says which rows a subset kind keeps ({n}: the limit); one entry per kind (tests/test_tasks.py)
+SUBSET_WORDS = {"head": "the first {n}", "random": "a seeded random sample of {n}",
+                "nested": "a nested seeded sample of {n} (the first {n} of one fixed shuffle: smaller sizes are "
+                          "subsets of larger ones)"}
 
 
 def take_subset(rows: list, limit: int | None, subset: str = "head") -> list:

@@ -6,6 +6,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tasks import SUBSET_WORDS, SUBSETS
+
 from benchmark import store
 from benchmark.cli import main
 from benchmark.training.config import TrainConfig
@@ -351,6 +353,20 @@ def test_which_rows_a_limit_kept_is_a_stated_deviation(tmp_path):
     assert "Training on a seeded random sample of 256 rows of the train split (gsm8k), not all of it." in text
     assert text.count("Evaluation on 100 examples of test") == 1
     assert text.count("Evaluation on 100 examples (a seeded random sample) of test") == 1
+
+
+@pytest.mark.parametrize("kind", SUBSETS)
+def test_every_subset_kind_renders_in_a_report(tmp_path, kind):
+    """Each kind a config may name (tasks.SUBSETS) has its words: a `nested` learning-curve tree once crashed
+    the report with a KeyError."""
+    root = tmp_path / "results"
+    fake_run(root, "synth", "regular", None, 1, 82, (0.3, 0.4))
+    (d,) = store.run_dirs(root)
+    s = store.read_summary(d)
+    s["config"].update(limit_train=125, train_subset=kind)
+    store.write_json_atomic(d / "summary.json", s)
+    text = build_report(root, tmp_path / "r").read_text()
+    assert f"Training on {SUBSET_WORDS[kind].format(n=125)} rows of the train split, not all of it." in text
 
 
 def test_a_comparison_at_the_floor_gets_no_verdict_from_its_p(tmp_path):

@@ -38,7 +38,7 @@ def _deviations(runs: list[Run]) -> list[str]:
     for c in cfgs:
         if c.get("limit_train"):
             subsets.setdefault((c.get("train_subset") or "head", c["limit_train"]), set()).add(c["task"])
-    which = {"head": "the first {n}", "random": "a seeded random sample of {n}"}
+    from tasks import SUBSET_WORDS as which
     for (kind, n), tasks in sorted(subsets.items()):
         scope = f" ({', '.join(sorted(tasks))})" if len(subsets) > 1 else ""
         notes.append(f"Training on {which[kind].format(n=n)} rows of the train split{scope}, not all of it.")
