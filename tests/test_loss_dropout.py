@@ -15,7 +15,7 @@ SEEDS = (82, 23, 37)
 ARMS = {(1.0, 1.0): (0.30, 0.32, 0.29), (0.5, 1.0): (0.36, 0.37, 0.36), (0.25, 4.0): (0.28, 0.33, 0.27)}
 
 
-def _tree(root, budget=6.84e13):
+def _tree(root, budget=6.84e13, epochs=None):
     staging = root.parent / "staging"
     for (ratio, lbd), accs in ARMS.items():
         for seed, acc in zip(SEEDS, accs):
@@ -23,6 +23,8 @@ def _tree(root, budget=6.84e13):
             (d,) = staging.iterdir()
             s = json.loads((d / "summary.json").read_text())
             s["config"].update(jepa_ratio=ratio, flop_budget=budget)
+            if epochs:  # each arm's schedule ends at its own budget (configs/cpu/loss_dropout_schedule_*.yaml)
+                s["config"]["epochs"] = epochs[ratio]
             s["run_id"] = f"ld{ratio}{lbd}{seed}".replace(".", "")
             (d / "summary.json").write_text(json.dumps(s))
             root.mkdir(exist_ok=True)
@@ -51,6 +53,14 @@ def test_each_arm_is_paired_with_no_dropout_in_table_6s_direction(tmp_path):
     assert table.loc["LD 0.5, λ 1", "verdict"] == "reproduced"
     assert table.loc["LD 0.75, λ 4", "verdict"].startswith("not reproduced (")
     assert table.loc["LD 0, λ 1", "verdict"] == "reference"
+
+
+def test_arms_whose_schedules_end_at_their_own_budget_are_still_paired(tmp_path):
+    """Under equal FLOPs the arms' epochs differ by construction: epochs tells arms apart, it is not a setting."""
+    schedules = {1.0: 2.3125, 0.5: 3.375, 0.25: 4.3125}
+    table = loss_dropout_table(load_runs(_tree(tmp_path / "r", epochs=schedules)), "test", load_paper_numbers())
+    assert list(table["variant"]) == ["LD 0, λ 1", "LD 0.5, λ 1", "LD 0.75, λ 4"]
+    assert (table.loc[~table["reference"], "n_pairs"] == 3).all()
 
 
 def test_report_section_only_for_runs_under_a_flop_budget(tmp_path):
