@@ -100,3 +100,26 @@ def test_fig5_curve_is_the_mean_over_seeds_of_each_evaluation_point(tmp_path):
     assert curve[1][0] == pytest.approx(2 * 1.1e13)
     assert curve[1][1] == pytest.approx(100 * sum(ARMS[(0.5, 1.0)]) / 3)
     assert curve[0][1] == pytest.approx(100 * sum(ARMS[(0.5, 1.0)]) / 6)  # fake_run's first epoch: half the last
+
+
+def test_the_same_arms_are_compared_at_equal_epochs(tmp_path):
+    """After the largest whole epoch every arm evaluated, each arm is paired by seed with LD 0 there (two-tailed, no
+    paper number): the check on the learning-rate schedule that a budget cuts off (issue 31 §4)."""
+    from scipy import stats as sps
+
+    from benchmark.analysis.loss_dropout import equal_epoch_table
+
+    runs = load_runs(_tree(tmp_path / "r"))  # fake_run: evaluations after epochs 1 and 2 (acc / 2, acc)
+    cut = {(1.0, 1.0): 1}  # LD 0 stopped by its budget before its second whole epoch: the comparison is at epoch 1
+    for r in runs:
+        if cut.get((r.cfg["jepa_ratio"], r.cfg["lbd"])):
+            r.summary["evaluations"] = [e for e in r.summary["evaluations"] if e["epoch"] <= 1]
+    table = equal_epoch_table(runs, "test").set_index("variant")
+    assert set(table["epoch"]) == {1}
+    ref = [100 * a / 2 for a in ARMS[(1.0, 1.0)]]
+    half = [100 * a / 2 for a in ARMS[(0.5, 1.0)]]
+    assert table.loc["LD 0.5, λ 1", "mean"] == pytest.approx(sum(half) / 3)
+    assert table.loc["LD 0.5, λ 1", "p"] == pytest.approx(sps.ttest_rel(half, ref).pvalue, rel=1e-9)
+    assert table.loc["LD 0.5, λ 1", "verdict"] == "no paper claim"
+    readme = build_report(_tree(tmp_path / "again"), tmp_path / "report").read_text()
+    assert "### The same arms at equal epochs (after epoch 2)" in readme

@@ -10,11 +10,12 @@ paper's numbers stand beside ours as the claim's shape, not as levels to match.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 
 from benchmark.analysis.comparisons import Comparison, register
 from benchmark.analysis.runs import Run, method_label
-from benchmark.analysis.versus import Design, versus_markdown, versus_table
+from benchmark.analysis.versus import Design, design_setting, versus_markdown, versus_table
 
 PAPER_SOURCE = "Table 6"
 REFERENCE = "LD 0, λ 1"  # Table 6's reference row: no dropout at the paper's λ
@@ -60,6 +61,54 @@ def loss_dropout_table(runs: list[Run], split: str, paper=None):
     return versus_table(runs, split, paper, TABLE6)
 
 
+def _no_equal_epoch_claim(run: Run) -> str:
+    return "Table 6 compares at equal FLOPs; at equal epochs the arms differ in compute: a check on the schedule"
+
+
+# The same arms after the same number of epochs: if the equal-FLOP difference were the learning-rate schedule's (an
+# arm cut early by the budget stops with its rate far from zero), it would show here too. No paper number applies.
+EQUAL_EPOCHS = dataclasses.replace(TABLE6, paper_mean=lambda paper, run, name: math.nan,
+                                   why_no_claim=_no_equal_epoch_claim)
+
+
+def at_epoch(run: Run, epoch: float) -> Run:
+    """The run as it stood after `epoch`: its evaluations up to then (scores, predictions and the sign test)."""
+    return dataclasses.replace(run, summary={**run.summary, "evaluations": [
+        e for e in run.summary["evaluations"] if e["epoch"] <= epoch]})
+
+
+def equal_epoch_table(runs: list[Run], split: str):
+    """Table 6's arms compared after the largest whole epoch every arm of a setting evaluated (column `epoch`)."""
+    import pandas as pd
+
+    groups: dict[tuple, list[Run]] = {}
+    for r in runs:
+        if arm_name(r.cfg) is not None:
+            groups.setdefault(design_setting(r, EQUAL_EPOCHS), []).append(r)
+    tables = []
+    for group in groups.values():
+        whole = [max((e["epoch"] for e in r.evaluations(split) if float(e["epoch"]).is_integer()), default=0)
+                 for r in group]
+        epoch = min(whole)
+        if epoch < 1:
+            continue
+        table = versus_table([at_epoch(r, epoch) for r in group], split, None, EQUAL_EPOCHS)
+        if not table.empty:
+            tables.append(table.assign(epoch=epoch))
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+
+
+def equal_epoch_section(table) -> list[str]:
+    if table.empty:
+        return []
+    epochs = ", ".join(f"{e:g}" for e in sorted(set(table["epoch"])))
+    return [f"### The same arms at equal epochs (after epoch {epochs})", "", versus_markdown(table, REFERENCE), "",
+            "Each arm's evaluation after the largest whole epoch every arm of its setting reached, paired by seed "
+            f"with {REFERENCE} there (two-tailed: no paper number applies). Under a schedule cut by the FLOP budget "
+            "an early-stopped arm ends with its learning rate far from zero; if the equal-FLOP difference above "
+            "were that schedule's, it would not show at equal epochs with the learning rates alike.", ""]
+
+
 def loss_dropout_section(table) -> list[str]:
     if table.empty:
         return []
@@ -79,6 +128,7 @@ def loss_dropout_section(table) -> list[str]:
 
 register(Comparison(
     measure="score", versus="ld0", reference=REFERENCE, description="final score", paper=PAPER_SOURCE,
-    build=lambda i: loss_dropout_table(i.runs, i.split, i.paper), section=lambda t, i: loss_dropout_section(t),
+    build=lambda i: loss_dropout_table(i.runs, i.split, i.paper), section=lambda t, i: loss_dropout_section(t) + equal_epoch_section(
+        equal_epoch_table(i.runs, i.split)),
     csv="loss_dropout", missing="finished loss-dropout arm under a FLOP budget (beside LD 0, λ 1)", order=20,
     arm_column="variant"))

@@ -30,7 +30,8 @@ class Design:
     display: Callable[[str], str] = str  # an arm's name as the README shows it
 
 
-def _setting(run: Run, design: Design) -> tuple:
+def design_setting(run: Run, design: Design) -> tuple:
+    """What the arms of one design must share to be compared (every field but its arm fields, seed and paths)."""
     skip = set(design.arm_fields) | set(IGNORED_FIELDS)
     return tuple((k, json.dumps(run.cfg.get(k))) for k in sorted(run.cfg) if k not in skip)
 
@@ -50,7 +51,7 @@ def versus_table(runs: list[Run], split: str, paper, design: Design):
     for r in runs:
         name = design.arm_of(r.cfg)
         if name is not None and r.score(split) is not None:
-            groups.setdefault(_setting(r, design), {}).setdefault(name, []).append(r)
+            groups.setdefault(design_setting(r, design), {}).setdefault(name, []).append(r)
     rows = []
     for arms in groups.values():
         if design.reference not in arms or len(arms) < 2:
