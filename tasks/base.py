@@ -137,7 +137,6 @@ def register(task: Task) -> Task:
     `data_dir` is taken relative to the file of the module that calls this."""
     import dataclasses
     import inspect
-    from pathlib import Path
 
     taken = TASKS.find(task.name)
     if task.data_dir and not Path(task.data_dir).expanduser().is_absolute():

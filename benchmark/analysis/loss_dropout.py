@@ -128,7 +128,7 @@ def loss_dropout_section(table) -> list[str]:
 
 register(Comparison(
     measure="score", versus="ld0", reference=REFERENCE, description="final score", paper=PAPER_SOURCE,
-    build=lambda i: loss_dropout_table(i.runs, i.split, i.paper), section=lambda t, i: loss_dropout_section(t) + equal_epoch_section(
-        equal_epoch_table(i.runs, i.split)),
+    build=lambda i: loss_dropout_table(i.runs, i.split, i.paper),
+    section=lambda t, i: loss_dropout_section(t) + equal_epoch_section(equal_epoch_table(i.runs, i.split)),
     csv="loss_dropout", missing="finished loss-dropout arm under a FLOP budget (beside LD 0, λ 1)", order=20,
     arm_column="variant"))

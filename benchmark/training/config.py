@@ -8,6 +8,7 @@ line, sweep specs and the Python API all pass through it.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 import json
@@ -152,11 +153,8 @@ class TrainConfig:
         objective is another): what the flat keys of specs, `--only` and config.json name."""
         if name in _OWN_FIELDS:
             return getattr(self, name)
-        owner = option_owner(name)
-        if owner is None:
-            raise ConfigError(f"{name} is neither a config field nor an objective's option")
-        opts = self.options
-        return getattr(opts, name) if isinstance(opts, owner.options) else _option_field(owner, name).default
+        owner, opts = _declaring(name), self.options
+        return getattr(opts, name) if type(opts) is owner.options else _option_field(owner, name).default
 
     def validate(self) -> "TrainConfig":
         """Raise ConfigError on any impossible value; checks nothing that needs a model or data."""
@@ -199,7 +197,8 @@ class TrainConfig:
     def to_dict(self) -> dict:
         """Flat, as config.json and specs write it: TrainConfig's fields, then every schema-1 option (the run's
         value where its objective owns it, else the default) and the run's own options."""
-        out = {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self) if f.name != "objective_options"}
+        out = {f.name: copy.deepcopy(getattr(self, f.name)) for f in dataclasses.fields(self)  # as asdict copies
+               if f.name != "objective_options"}
         return {**out, **_flat_options(self.options, identity=False)}
 
     def identity(self) -> dict:
@@ -221,6 +220,9 @@ class TrainConfig:
         if not isinstance(d, dict):
             raise ConfigError(f"config fields must be given as a mapping, got {type(d).__name__}")
         d = dict(d)
+        if d.pop("objective_options", None) is not None:
+            raise ConfigError("objective_options is filled from the objective's own keys (e.g. distance: l2); "
+                              "give those instead")
         unknown = sorted(k for k in d if k not in _OWN_FIELDS and option_owner(k) is None)
         if unknown:
             raise ConfigError("; ".join(did_you_mean("config field", u, setting_names()) for u in unknown))
@@ -241,20 +243,21 @@ class TrainConfig:
                 raise ConfigError(f"{key} is a setting of objective {owner.name}, and this run's objective is {name}: "
                                   f"remove {key}, or set objective: {owner.name}")
         cfg = options.from_dict(cls, d, "config field")
-        if own or "objective_options" in d:
-            if d.get("objective_options") is not None:
-                raise ConfigError("objective_options is filled from the objective's own keys (e.g. distance: l2); "
-                                  "give those instead")
+        if own:
             cfg.objective_options = objective.make_options(own)
         return cfg
 
 
-def _plain(value):
-    return dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
-
-
 def _field(name: str) -> dataclasses.Field:
     return next(f for f in dataclasses.fields(TrainConfig) if f.name == name)
+
+
+def _declaring(name: str):
+    """The objective whose options declare `name` (a key that is not a TrainConfig field)."""
+    owner = option_owner(name)
+    if owner is None:
+        raise ConfigError(f"{name} is neither a config field nor an objective's option")
+    return owner
 
 
 def _option_field(objective, name: str) -> dataclasses.Field:
@@ -267,7 +270,7 @@ def _flat_options(opts: ObjectiveOptions, *, identity: bool) -> dict:
     `identity`, options declared identity=False are left out."""
     out = {}
     for objective in all_objectives():
-        own = isinstance(opts, objective.options) and type(opts) is objective.options
+        own = type(opts) is objective.options
         for f in dataclasses.fields(objective.options):
             if identity and not f.metadata.get("identity", True):
                 continue
@@ -293,10 +296,7 @@ def coerce_setting(name: str, value):
     """`value` typed as the config key `name` declares it (a TrainConfig field or an objective's option)."""
     if name in _OWN_FIELDS:
         return options.coerce(TrainConfig, name, value)
-    owner = option_owner(name)
-    if owner is None:
-        raise ConfigError(f"{name} is neither a config field nor an objective's option")
-    return options.coerce(owner.options, name, value)
+    return options.coerce(_declaring(name).options, name, value)
 
 
 # TrainingArguments the suite sets from its own fields (training/prepare.py): `trainer_args` may not override them.

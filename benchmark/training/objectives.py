@@ -221,9 +221,8 @@ def register(objective: Objective) -> Objective:
         raise ValueError(f"objective {objective.name!r}: a term needs a log_key and a log_key needs a term")
     if not (isinstance(objective.options, type) and issubclass(objective.options, ObjectiveOptions)):
         raise ValueError(f"objective {objective.name!r}: options must be a subclass of ObjectiveOptions")
-    names = [f.name for f in dataclasses.fields(objective.options)]
     taken = {f: o.name for o in OBJECTIVES for f in option_names(o)}
-    for name in names:
+    for name in option_names(objective):
         if name in taken:
             raise ValueError(f"objective {objective.name!r}: its option {name!r} is already objective "
                              f"{taken[name]!r}'s (spec keys and flags are flat: give it another name)")
@@ -269,8 +268,7 @@ def jepa_term(x: TermInputs) -> Term:
     src_rows, tgt_rows = (rows, rows) if x.mode == "packed" else (rows + n, rows + 2 * n)
     pred = x.hidden[src_rows, x.batch["source_index"]]  # Pred(Enc(Text)): [B, D]
     target = x.hidden[tgt_rows, x.batch["target_index"]]  # Enc(Code): [B, D]
-    opts = x.options if isinstance(x.options, JepaOptions) else JepaOptions()
-    total, cos = jepa_distance_sum(pred, target, opts.distance, opts.infonce_temperature)
+    total, cos = jepa_distance_sum(pred, target, x.options.distance, x.options.infonce_temperature)
     return Term(total, n, cos)
 
 
