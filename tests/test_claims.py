@@ -1,6 +1,7 @@
 """The claims ledger: every claim the paper makes is in it, each either with committed runs or with the reason
 it has none, every spec it names exists and plans, its verdicts are its reports' verdicts, and the README's
 summary table says what the ledger says."""
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -207,18 +208,49 @@ def test_every_verdict_has_its_setting_beside_the_papers_and_cpu_scale_is_said()
     from benchmark.analysis.settings import Setting, at_cpu_scale, paper_setting, setting_line
 
     name, paper = paper_setting("Table 3", "synth")
-    assert name == "Table 3" and paper.train_rows == 8000 and paper.test_rows == 2000 and paper.init == "pretrained"
+    assert name == "Table 3" and paper.train_rows == (8000, 8000) and paper.test_rows == (2000, 2000) \
+        and paper.init == "pretrained"
     assert paper_setting("Table 15 (the report's row faces Table 2, another setting)", "synth")[0] == "Table 15"
     assert paper_setting("Table 99", "synth") is None
-    smollm = Setting("smollm2-135m-instruct", (1.35e8, 1.35e8), "pretrained", 256, 4.0, 100, "exact")
+    smollm = Setting("smollm2-135m-instruct", (1.35e8, 1.35e8), "pretrained", (256, 256), (4, 4), (100, 100), "exact")
     assert at_cpu_scale(smollm, paper)  # 31x fewer rows (and 9x fewer parameters)
-    near = Setting("m", (1.0e9, 1.0e9), "pretrained", 2000, 4.0, 2000, "exact")
+    near = Setting("m", (1.0e9, 1.0e9), "pretrained", (2000, 2000), (4, 4), (2000, 2000), "exact")
     assert not at_cpu_scale(near, paper)  # within 10x on both
+    assert not at_cpu_scale(dataclasses.replace(near, train_rows=(125, 2000)), paper)  # the nearest end counts
+    assert at_cpu_scale(dataclasses.replace(near, train_rows=(125, 500)), paper)
     assert "ours: smollm2-135m-instruct (135 M parameters, pretrained), 256 training rows" in setting_line(smollm, (name, paper))
     ledger = (ROOT / "reports" / "claims.md").read_text()
     verdicts = ledger.count("\n  * **")
     assert verdicts and ledger.count("\n  * setting: ours:") == verdicts  # one setting line under every verdict
     assert "at CPU scale**" in (ROOT / "README.md").read_text()
+
+
+class _ScoredRun:
+    """What our_setting reads of a run."""
+    def __init__(self, model, rows, epochs, n, params=1.35e8):
+        self.cfg, self.headline, self.epochs_trained = {"model": model}, "exact", epochs
+        self._record, self._n = {"parameters": params, "n_train": rows}, n
+
+    def evaluations(self, split):
+        return [{"n": self._n}]
+
+    def record(self):
+        return self._record
+
+
+def test_our_setting_spans_every_run_of_the_comparison_in_any_order():
+    """An arm stopped by a FLOP budget ends at its own epoch: the line shows the span over the comparison's runs,
+    not whichever run a folder listing happened to put first (run ids are hashes and may be renamed)."""
+    from benchmark.analysis.settings import our_setting
+
+    runs = [_ScoredRun("smollm2-135m-instruct", 256, 6.0, 100), _ScoredRun("smollm2-135m-instruct", 256, 2.3125, 100),
+            _ScoredRun("smollm2-135m-instruct", 256, 4.406, 100)]
+    text = our_setting(runs).text()
+    assert text == our_setting(runs[::-1]).text()
+    assert text == ("smollm2-135m-instruct (135 M parameters, pretrained), 256 training rows, 2.3125–6 epochs, "
+                    "100 test rows, exact")
+    mixed = our_setting([_ScoredRun("a", 125, 4.0, 2000, 1e8), _ScoredRun("b", 2000, 4.0, 2000, 5e7)]).text()
+    assert mixed == "a, b (50 M–100 M parameters, pretrained), 125–2000 training rows, 4 epochs, 2000 test rows, exact"
 
 
 def test_external_replications_are_shown_apart_and_never_judged(tmp_path):

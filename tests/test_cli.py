@@ -25,7 +25,7 @@ def test_train_writes_config_and_log(data_dir, tmp_path, capsys):
     assert {"torch", "transformers", "peft", "python"} <= record["versions"].keys()
     summary = json.loads((out / "summary.json").read_text())
     assert "commit" in record["git"] and record["n_train"] == 8 and summary["optimizer_steps"] == 4
-    assert record["run_id"] == summary["run_id"] and record["schema"] == summary["schema"] == 2
+    assert record["run_id"] == summary["run_id"] and record["schema"] == summary["schema"] == 3
     log = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
     steps = [r for r in log if "lm_loss" in r]
     assert len(steps) == 4 and all("jepa_loss" in r and "cosine" in r for r in steps)

@@ -33,6 +33,29 @@ def test_run_hash_ignores_output_location_only():
     assert a.run_hash() != TrainConfig(seed=23).run_hash()
 
 
+def test_a_number_written_two_ways_is_one_run():
+    """Schema 3: `epochs: 3` in a spec, `epochs: 3.0` in another and `--epochs 3` (argparse gives a float) hash to
+    one id, and so do `lbd: 1` and `1.0`; a different number is still a different run."""
+    import argparse
+
+    from benchmark.cli.flags import add_flags, collect
+    from benchmark.evaluation.plan import EvalPlan
+    from benchmark.runs.spec import RunSpec
+
+    parser = argparse.ArgumentParser()
+    add_flags(parser, TrainConfig)
+    flagged = TrainConfig.from_dict(collect(parser.parse_args(["--epochs", "3", "--lbd", "1"]), TrainConfig))
+    assert isinstance(flagged.epochs, float)
+    one = TrainConfig.from_dict({"epochs": 3, "lbd": 1})
+    assert one.run_hash() == TrainConfig.from_dict({"epochs": 3.0, "lbd": 1.0}).run_hash() == flagged.run_hash()
+    assert one.run_hash() != TrainConfig.from_dict({"epochs": 3.5, "lbd": 1}).run_hash()
+    assert one.run_hash() != TrainConfig.from_dict({"epochs": 3, "lbd": 1.5}).run_hash()
+    plans = [EvalPlan.from_dict({"dfa_timeout": t}) for t in (5, 5.0, 5.5)]
+    ids = [RunSpec(one, plan).run_id for plan in plans]
+    assert ids[0] == ids[1] != ids[2]
+    assert RunSpec(one).run_id == RunSpec(TrainConfig.from_dict({"epochs": 3.0, "lbd": 1.0})).run_id
+
+
 def test_registry_unknown_and_duplicate():
     with pytest.raises(UnknownNameError, match="Did you mean 'synth'"):
         get_task("synht")

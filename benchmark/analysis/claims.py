@@ -86,7 +86,8 @@ def with_settings(judged: Judged, claim: Claim, root: Path, cache: dict) -> Judg
         return judged
     comp = judged.comparison
     inputs = cache.get((str(root / comp.results), comp.split))
-    line, cpu = comparison_setting(inputs.runs if inputs else [], comp.split, comp.task, comp.model,
+    model = comp.model or judged.row.get("model")  # the row's own model where the tree holds several
+    line, cpu = comparison_setting(inputs.runs if inputs else [], comp.split, comp.task, model,
                                    f"{judged.row.get('paper_table') or ''} {claim.source}")
     return dataclasses.replace(judged, setting=line, cpu_scale=cpu)
 

@@ -129,11 +129,32 @@ def _what_the_scores_are(runs: list[Run]) -> str:
                                                          if pretrain_prefix else ""))
 
 
+def _distinct(records: list[dict], key: str) -> str:
+    """Every library's versions over the runs, each value once ("transformers 5.24.0 / 5.25.0")."""
+    seen: dict[str, list] = {}
+    for record in records:
+        for name, value in (record.get(key) or {}).items():
+            if value and value not in seen.setdefault(name, []):
+                seen[name].append(value)
+    return ", ".join(f"{name} {' / '.join(sorted(map(str, values)))}" for name, values in seen.items() if values)
+
+
+def _hardware(records: list[dict]) -> str:
+    """The machines the runs were built on, each once."""
+    kinds = []
+    for record in records:
+        hw = record.get("hardware") or {}
+        text = f"{hw.get('platform')}, {hw.get('cpu_count')} CPUs" + (f", GPUs {hw['gpus']}" if hw.get("gpus") else "")
+        if text not in kinds:
+            kinds.append(text)
+    return "; ".join(sorted(kinds))
+
+
 def write_readme(out: Path, title: str, runs: list[Run], table, figures: list[Path], split: str,
                  after_figures: list[str] = (), sections: list[str] = ()) -> Path:
     from benchmark.analysis import verdicts
 
-    first = runs[0].record()
+    records = [r.record() for r in runs]
     headlines = ", ".join(sorted({f"`{r.headline}` on {r.cfg['task']}" for r in runs}))
     commits = sorted({str(r.summary.get("git", {}).get("commit")) for r in runs})
     lines = [f"# {title}", "",
@@ -146,9 +167,8 @@ def write_readme(out: Path, title: str, runs: list[Run], table, figures: list[Pa
              f"* settings shared by every run: {_shared_settings(runs)}",
              f"* settings that vary: {', '.join(varying_fields(runs)) or 'none'}",
              f"* git commit(s): {', '.join(c[:12] for c in commits)}",
-             f"* versions: {', '.join(f'{k} {v}' for k, v in first['versions'].items() if v)}",
-             f"* hardware: {first['hardware'].get('platform')}, {first['hardware'].get('cpu_count')} CPUs"
-             + (f", GPUs {first['hardware'].get('gpus')}" if first['hardware'].get('gpus') else ""),
+             f"* versions: {_distinct(records, 'versions')}",
+             f"* hardware: {_hardware(records)}",
              _cost_line(runs),
              "* each run's resolved config, task version and provenance: `<results>/<run_id>/config.json`", "",
              "## Comparison with the paper", "",

@@ -175,6 +175,9 @@ def load_runs(results: Path, metric: str | None = None, *, skip_broken: bool = F
             continue
         s = store.read_summary(d)
         runs.append(Run(s["run_id"], d, with_defaults(s["config"]), s, metric))
+    # Content order, not folder order: a report must not change when run ids are rehashed (schema 3 renamed
+    # every committed run), so which run comes first, and the order of every float sum, follow the configs.
+    runs.sort(key=lambda r: (json.dumps(r.cfg, sort_keys=True, default=str), str(r.summary.get("started", ""))))
     if not runs:
         raise ReportError(f"no complete runs under {results} (a run is complete when its "
                           f"{store.SUMMARY} is)")

@@ -19,29 +19,43 @@ SCALE_GAP = 10.0  # more than this factor apart in parameters or training rows: 
 _TABLE = re.compile(r"(STP abstract|STP Table \d+|Table \d+|Fig\. \d+)")
 
 
+Span = tuple[float, float]  # (lowest, highest) over a comparison's runs; equal ends where they agree
+
+
 @dataclass(frozen=True)
 class Setting:
     model: str
-    parameters: tuple[float, float] | None  # (min, max); None where unknown
+    parameters: Span | None  # None where unknown
     init: str  # pretrained | from scratch
-    train_rows: float | None
-    epochs: float | None
-    test_rows: float | None
+    train_rows: Span | None
+    epochs: Span | None  # None: the paper does not state them
+    test_rows: Span | None
     metric: str
 
     def text(self) -> str:
-        def num(x, unit=""):
-            return "?" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:g}{unit}"
+        def num(span: Span | None, unit: str = "") -> str:
+            if span is None or any(isinstance(x, float) and math.isnan(x) for x in span):
+                return "?"
+            return f"{span[0]:g}{unit}" if span[0] == span[1] else f"{span[0]:g}–{span[1]:g}{unit}"
 
         if self.parameters is None:
             size = "? parameters"
-        elif self.parameters[0] == self.parameters[1]:
+        elif _short(self.parameters[0]) == _short(self.parameters[1]):  # LoRA ranks differ in the last digits
             size = f"{_short(self.parameters[0])} parameters"
         else:
             size = f"{_short(self.parameters[0])}–{_short(self.parameters[1])} parameters"
         epochs = "epochs not stated" if self.epochs is None else f"{num(self.epochs)} epochs"
         return (f"{self.model} ({size}, {self.init}), {num(self.train_rows)} training rows, {epochs}, "
                 f"{num(self.test_rows)} test rows, {self.metric}")
+
+
+def _span(values) -> Span | None:
+    values = [float(v) for v in values if v is not None and v == v]
+    return (min(values), max(values)) if values else None
+
+
+def _joined(values) -> str:
+    return ", ".join(sorted({str(v) for v in values}))
 
 
 def _short(n: float) -> str:
@@ -64,7 +78,7 @@ def paper_setting(source: str, task: str) -> tuple[str, Setting] | None:
             r = rows.iloc[0]
 
             def opt(v):
-                return None if v != v else float(v)
+                return None if v != v else (float(v), float(v))
 
             params = None if r["parameters_min"] != r["parameters_min"] else (float(r["parameters_min"]),
                                                                              float(r["parameters_max"]))
@@ -74,28 +88,26 @@ def paper_setting(source: str, task: str) -> tuple[str, Setting] | None:
 
 
 def our_setting(runs: list, split: str = "test") -> Setting | None:
-    """The setting of an arm's runs (the first that was scored on `split`)."""
-    for run in runs:
-        evs = run.evaluations(split)
-        if not evs:
-            continue
-        record = run.record()
-        params = record.get("parameters")
-        return Setting(run.cfg["model"], (float(params), float(params)) if params else None,
-                       "from scratch" if run.cfg.get("pretrain") else "pretrained",
-                       record.get("n_train"), float(run.epochs_trained), evs[-1].get("n"), run.headline)
-    return None
+    """The setting of a comparison's runs that were scored on `split`, every number as the span over them (an arm
+    stopped by a FLOP budget ends at its own epoch; the reference trains to the end)."""
+    scored = [(run, run.evaluations(split)[-1]) for run in runs if run.evaluations(split)]
+    if not scored:
+        return None
+    records = [run.record() for run, _ in scored]
+    return Setting(_joined(run.cfg["model"] for run, _ in scored), _span(r.get("parameters") for r in records),
+                   _joined("from scratch" if run.cfg.get("pretrain") else "pretrained" for run, _ in scored),
+                   _span(r.get("n_train") for r in records), _span(run.epochs_trained for run, _ in scored),
+                   _span(ev.get("n") for _, ev in scored), _joined(run.headline for run, _ in scored))
 
 
 def at_cpu_scale(ours: Setting, paper: Setting) -> bool:
-    """More than SCALE_GAP apart in parameters or training rows."""
-    def apart(x: float | None, lo: float | None, hi: float | None) -> bool:
-        if not x or not lo or not hi:
+    """More than SCALE_GAP apart in parameters or training rows (the nearest ends of the two spans)."""
+    def apart(a: Span | None, b: Span | None) -> bool:
+        if not a or not b or not all(a) or not all(b):
             return False
-        return x * SCALE_GAP < lo or x > hi * SCALE_GAP
+        return a[1] * SCALE_GAP < b[0] or a[0] > b[1] * SCALE_GAP
 
-    return (apart(ours.parameters[0] if ours.parameters else None, *(paper.parameters or (None, None)))
-            or apart(ours.train_rows, paper.train_rows, paper.train_rows))
+    return apart(ours.parameters, paper.parameters) or apart(ours.train_rows, paper.train_rows)
 
 
 def setting_line(ours: Setting | None, paper: tuple[str, Setting] | None) -> str:

@@ -128,7 +128,7 @@ def comparison_table(runs: list[Run], split: str, paper=None):
         row = {"task": cfg["task"], "model": cfg["model"], "method": label,
                "lambda": cfg.get("lbd") if not is_baseline(cfg) else None,
                "k": cfg.get("predictors") if uses_predictors(cfg) else None,
-               "metric": rs[0].headline, "split": split, "epochs": rs[0].epochs_trained, "n": n,
+               "metric": rs[0].headline, "split": split, "epochs": stats.mean_std([r.epochs_trained for r in rs])[0], "n": n,
                "mean": mean, "std": std, **UNPAIRED, "seeds": ",".join(str(s) for s in sorted(scores)),
                "baseline": is_baseline(cfg), "regular_mean": math.nan}
         if not is_baseline(cfg) and base:

@@ -1,7 +1,8 @@
 """`jepa-bench migrate RESULTS...`: move results trees of an older layout to the current schema."""
 from __future__ import annotations
 
-HELP = "migrate results trees written by an older version to the current layout (numbers unchanged)"
+HELP = ("migrate results trees written by an older version to the current layout and run ids (numbers unchanged; "
+        "a sweep refuses an unmigrated tree)")
 
 
 def register(sub) -> None:

@@ -23,6 +23,8 @@ def _check_before_building(sweep: Sweep, accept_stale: bool = False) -> None:
     from benchmark.runs.staleness import stale_runs
     from benchmark.training.options import ConfigError
 
+    if Path(sweep.results).is_dir():
+        store.check_schema(sweep.results)  # ids of an older schema would not be found: every run would rebuild
     stale = {} if accept_stale else stale_runs(sweep.runs, Path(sweep.results))
     if stale:
         listed = "; ".join(f"{run_id}: {why}" for run_id, why in sorted(stale.items())[:5])

@@ -6,12 +6,11 @@ the same `RunSpec` a one-run sweep would, so both give the same id, layout and s
 """
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 
 from benchmark.evaluation.plan import EvalPlan
 from benchmark.training.config import TrainConfig
+from benchmark.training.options import identity_digest
 
 
 @dataclass(frozen=True)
@@ -21,9 +20,9 @@ class RunSpec:
 
     @property
     def run_id(self) -> str:
-        """Hash of the resolved training config (minus paths and logging) and the evaluation plan."""
-        blob = json.dumps({"train": self.train.identity(), "eval": self.eval.identity()}, sort_keys=True)
-        return hashlib.sha256(blob.encode()).hexdigest()[:12]
+        """Hash of the resolved training config (minus paths and logging) and the evaluation plan, numbers in
+        canonical form (schema 3: `epochs: 3` and `3.0` are one run; `jepa-bench migrate` renames older ids)."""
+        return identity_digest({"train": self.train.identity(), "eval": self.eval.identity()})
 
     def check(self) -> "RunSpec":
         """Everything that can be checked without loading a model or data."""

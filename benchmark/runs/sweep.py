@@ -157,6 +157,8 @@ def plan_lines(sweep: Sweep, measured_root: Path | None = None) -> list[str]:
 
     from benchmark.runs.staleness import stale_runs
 
+    if Path(sweep.results).is_dir():
+        store.check_schema(sweep.results)  # an older schema's ids would all read as "todo"
     stale = stale_runs(sweep.runs, Path(sweep.results))
     done = [store.is_done(sweep.results, r.run_id) and r.run_id not in stale for r in sweep.runs]
     measured = measured_runs(measured_root or Path(sweep.results).parent)

@@ -22,13 +22,13 @@ from benchmark.store.files import (StoreError, _explain, building, check_creatab
 from benchmark.store.locks import run_lock
 from benchmark.store.names import (ANALYSIS, CONFIG, EPOCHS, EVAL_METRICS, LEGACY_SUMMARY, LOCKS, MODEL, PARTIAL,
                                    PREDICTIONS, SUMMARY, TRAIN_LOG, epoch_label, eval_dir)
-from benchmark.store.runs import (broken_runs, check_schema, is_done, legacy_runs, read_summary, run_dirs,
-                                  without_inputs, write_evaluation)
+from benchmark.store.runs import (broken_runs, check_schema, is_done, legacy_runs, outdated_runs, read_summary,
+                                  run_dirs, without_inputs, write_evaluation)
 from benchmark.store.schema import REQUIRED_SUMMARY_KEYS, SCHEMA_VERSION, RunSummary
 
 __all__ = ["CONFIG", "TRAIN_LOG", "SUMMARY", "EVAL_METRICS", "PREDICTIONS", "EPOCHS", "MODEL", "ANALYSIS", "LOCKS",
            "PARTIAL", "LEGACY_SUMMARY", "SCHEMA_VERSION", "REQUIRED_SUMMARY_KEYS", "RunSummary", "StoreError",
            "_explain", "building", "publish", "check_writable", "check_creatable", "write_json_atomic", "jsonl_line",
            "write_jsonl", "write_jsonl_atomic", "write_evaluation", "without_inputs", "read_json", "read_summary",
-           "is_done", "run_lock", "run_dirs", "broken_runs", "legacy_runs", "check_schema", "eval_dir",
+           "is_done", "run_lock", "run_dirs", "broken_runs", "legacy_runs", "outdated_runs", "check_schema", "eval_dir",
            "epoch_label"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from benchmark.store.files import StoreError, building, read_json, write_json_atomic, write_jsonl
 from benchmark.store.names import EVAL_METRICS, LEGACY_SUMMARY, PARTIAL, PREDICTIONS, SUMMARY, CONFIG
-from benchmark.store.schema import REQUIRED_SUMMARY_KEYS, RunSummary
+from benchmark.store.schema import REQUIRED_SUMMARY_KEYS, SCHEMA_VERSION, RunSummary
 
 
 def write_evaluation(out_dir: Path, records: list[dict], metrics: dict, *, keep_inputs: bool = False) -> Path:
@@ -86,9 +86,24 @@ def legacy_runs(root: Path) -> list[Path]:
                   and not any(part.endswith(PARTIAL) for part in p.parts))
 
 
+def outdated_runs(root: Path) -> list[Path]:
+    """Run directories under `root`, finished or not, written by an older schema: schema 1 (see legacy_runs), or
+    a config.json recording a schema below this version (their ids were hashed another way)."""
+    old = set(legacy_runs(root))
+    for p in Path(root).rglob(CONFIG):
+        try:
+            schema = json.loads(p.read_text(encoding="utf-8")).get("schema")
+        except (OSError, ValueError, AttributeError):
+            continue  # a damaged config is reported by broken_runs, not here
+        if isinstance(schema, int) and not isinstance(schema, bool) and schema < SCHEMA_VERSION:
+            old.add(p.parent)
+    return sorted(old)
+
+
 def check_schema(root: Path) -> None:
-    """Refuse a tree written in the old layout, with the command that migrates it."""
-    old = legacy_runs(root)
+    """Refuse a tree written by an older schema, with the command that migrates it."""
+    old = outdated_runs(root)
     if old:
-        raise StoreError(f"{root} holds {len(old)} run(s) in the layout of schema 1 (run summary in metrics.json): "
-                         f"migrate it with `jepa-bench migrate {root}`")
+        raise StoreError(f"{root} holds {len(old)} run(s) written by an older version of the results layout "
+                         f"(schema below {SCHEMA_VERSION}, e.g. {old[0].name}): migrate it with "
+                         f"`jepa-bench migrate {root}` (numbers unchanged; run ids rehashed)")

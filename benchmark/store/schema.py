@@ -1,13 +1,15 @@
 """The files of a results tree, as typed records (lm-eval's result_schema.py does the same for its JSON).
 
-Schema 2 (this version) names the run summary `summary.json`; schema 1 called it `metrics.json`, the
-name every evaluation's aggregate still has. `jepa-bench migrate` moves a schema-1 tree to schema 2.
+Schema 3 (this version) hashes a run's id over its settings with numbers in canonical form (whole floats as
+ints: `epochs: 3` and `3.0` are one run); schema 2 hashed them as written. Schema 2 named the run summary
+`summary.json`; schema 1 called it `metrics.json`, the name every evaluation's aggregate still has.
+`jepa-bench migrate` brings a tree of schema 1 or 2 to schema 3 (runs/migrate.py).
 """
 from __future__ import annotations
 
 from typing import Any, TypedDict
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class TaskRef(TypedDict, total=False):

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import hashlib
-import json
 from dataclasses import dataclass
 from typing import Literal
 
@@ -209,7 +207,7 @@ class TrainConfig:
 
     def run_hash(self) -> str:
         """Hash of the training settings alone (a run's id also covers its evaluation plan: runs.spec)."""
-        return hashlib.sha256(json.dumps(self.identity(), sort_keys=True).encode()).hexdigest()[:12]
+        return options.identity_digest(self.identity())
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":

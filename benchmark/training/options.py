@@ -9,6 +9,8 @@ field is part of a run's identity (`identity_dict`). TRL keeps help in field met
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import math
 import types
 import typing
@@ -76,7 +78,8 @@ def coerce(cls, name: str, value: Any) -> Any:
 
     A bool is never taken for a number nor a string for a bool (YAML's `bf16: "no"` is refused). A string
     that reads as a number is taken for a float field, because YAML 1.1 reads `2e-5` (no dot) as a string.
-    An int given for a float field is kept as an int, so the run ids of existing results stay the same.
+    An int given for a float field is kept as an int (config.json records what was given); the run id hashes
+    `canonical_numbers` of it, so `epochs: 3` and `epochs: 3.0` are one run.
     """
     hints = typing.get_type_hints(cls)
     tp, optional = base_type(hints[name])
@@ -117,7 +120,7 @@ def coerce(cls, name: str, value: Any) -> Any:
                 raise bad from None
         if not isinstance(value, (int, float)):
             raise bad
-        return value  # an int stays an int: run ids hash the value as given (`epochs: 3` vs `3.0`)
+        return value  # kept as given: config.json records what the user wrote; the id hashes it canonically
     if tp is str:
         if not isinstance(value, str):
             raise bad
@@ -182,3 +185,23 @@ def identity_dict(obj) -> dict:
             continue
         out[f.name] = list(value) if isinstance(value, tuple) else value
     return out
+
+
+def canonical_numbers(value):
+    """Whole finite floats as ints, inside mappings and lists too: `epochs: 3` in a spec, `epochs: 3.0` in
+    another and `--epochs 3` (a float flag gives 3.0) are one setting and must hash to one run id (schema 3).
+    Bools are left alone (True is an int in Python, but never a number here)."""
+    if isinstance(value, float) and value.is_integer() and math.isfinite(value):
+        return int(value)
+    if isinstance(value, dict):
+        return {k: canonical_numbers(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [canonical_numbers(v) for v in value]
+    return value
+
+
+def identity_digest(identity: dict) -> str:
+    """The 12-hex-digit hash of an identity mapping (a run's id, a config's hash): keys sorted, numbers
+    canonical, so neither key order nor how a number was written changes it."""
+    blob = json.dumps(canonical_numbers(identity), sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
