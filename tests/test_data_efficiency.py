@@ -60,18 +60,57 @@ def test_the_table_from_a_results_tree(tmp_path):
 
     root = tmp_path / "r"
     curve = {125: 0.20, 500: 0.40, 2000: 0.60}
-    for n, acc in curve.items():
+    for n, acc in curve.items():  # STP's protocol: a 1/n subset trains n times the epochs (equal passes)
         for seed, wiggle in ((82, -0.01), (23, 0.0), (37, 0.01)):
             fake_run(root, "synth", "regular", None, 1, seed, (acc + wiggle,), run_id=f"reg{n}{seed}",
-                     limit_train=n)
+                     limit_train=n, epochs=8000 // n)
     for seed, wiggle in ((82, -0.01), (23, 0.0), (37, 0.01)):
-        fake_run(root, "synth", "stp", 0.02, 1, seed, (0.50 + wiggle,), run_id=f"stp125{seed}", limit_train=125)
+        fake_run(root, "synth", "stp", 0.02, 1, seed, (0.50 + wiggle,), run_id=f"stp125{seed}", limit_train=125,
+                 epochs=64)
     table = data_efficiency_table(load_runs(root), "test")
     assert len(table) == 1
     row = table.iloc[0]
     assert row["method"] == "stp" and row["rows"] == 125 and row["multiplier"] == pytest.approx(8.0)
+    assert row["epochs"] == 64 and row["protocol"] == "equal passes"
     assert row["verdict"] == "not reproduced (paper's effect excluded)"  # 8x, tight: 16x excluded
     assert "scores like regular on 8.00× the rows" in row["ours"]
+
+
+def test_only_the_curve_at_equal_passes_faces_the_papers_16x(tmp_path):
+    """STP's Fig. 1(b) trains 1/n of the rows for n times the epochs. A tree with both curves gives STP on 125 rows
+    a row under each; only the equal-passes row has a verdict, and the ledger picks it by its epochs."""
+    from benchmark.analysis.claims import Entry, judge
+    from test_report import fake_run
+
+    root = tmp_path / "r"
+    seeds = ((82, -0.01), (23, 0.0), (37, 0.01))
+    for n, acc, epochs in ((125, 0.20, 64), (500, 0.40, 16), (2000, 0.60, 4), (125, 0.10, 4), (500, 0.30, 4)):
+        for seed, wiggle in seeds:
+            fake_run(root, "synth", "regular", None, 1, seed, (acc + wiggle,), run_id=f"reg{n}x{epochs}s{seed}",
+                     limit_train=n, epochs=epochs)
+    for epochs, acc in ((64, 0.50), (4, 0.35)):
+        for seed, wiggle in seeds:
+            fake_run(root, "synth", "stp", 0.02, 1, seed, (acc + wiggle,), run_id=f"stp125x{epochs}s{seed}",
+                     limit_train=125, epochs=epochs)
+    table = data_efficiency_table(load_runs(root), "test").set_index("protocol")
+    assert sorted(table.index) == ["equal epochs", "equal passes"]
+    passes, epochs = table.loc["equal passes"], table.loc["equal epochs"]
+    assert passes["epochs"] == 64 and passes["multiplier"] == pytest.approx(8.0)
+    assert passes["verdict"] == "not reproduced (paper's effect excluded)"
+    assert epochs["epochs"] == 4 and epochs["verdict"] == "no paper claim"
+    assert "n times the epochs" in epochs["verdict_reason"]
+    # regular at equal epochs: 10 / 30 / 60 at 125 / 500 / 2000; STP on 125 at 35 sits 5/30 of the way from 500 to
+    # 2000 in log(rows): about 630 rows, 5.04x (the equal-passes curve gives 8x)
+    assert epochs["multiplier"] == pytest.approx(math.exp((math.log(500) + 5 / 30 * math.log(4)) ) / 125)
+    ledger = tmp_path / "results" / "cpu"
+    ledger.parent.mkdir()
+    root.rename(ledger)
+    picked = judge(Entry(results="results/cpu", task="synth", method="stp", measure="data_efficiency", rows=125,
+                         epochs=64), tmp_path, {})
+    assert not picked.problem and picked.row["protocol"] == "equal passes"
+    both = judge(Entry(results="results/cpu", task="synth", method="stp", measure="data_efficiency", rows=125),
+                 tmp_path, {})
+    assert "2 arms" in both.problem and "epochs" in both.problem
 
 
 def test_the_report_shows_the_learning_curve_section_noise_and_figure(tmp_path):

@@ -28,8 +28,9 @@ ARMS = {
 
 
 def fake_run(root: Path, task, objective, lbd, k, seed, accs, run_id: str | None = None, **config) -> None:
+    config.setdefault("epochs", 4)
     cfg = TrainConfig(task=task, model="tiny-random-llama", objective=objective, lbd=lbd, predictors=k, seed=seed,
-                      epochs=4, **config).resolved().to_dict()
+                      **config).resolved().to_dict()
     run_id = run_id or f"{task[:4]}{objective[:3]}{lbd or 0:g}{seed}".replace(".", "")
     d = root / run_id
     d.mkdir(parents=True)

@@ -22,8 +22,8 @@ CLAIM_KEYS = ("id", "title", "claim", "source", "paper", "paper_version", "evide
               "cpu_spec", "comparisons", "no_run", "note", "external")
 # Replications by others, printed under a claim as not run here; they never enter a verdict.
 EXTERNAL_KEYS = ("source", "title", "setting", "result", "test", "checked")
-COMPARISON_KEYS = ("results", "task", "method", "versus", "measure", "model", "lbd", "predictors", "rows", "split",
-                   "direction_only", "note")
+COMPARISON_KEYS = ("results", "task", "method", "versus", "measure", "model", "lbd", "predictors", "rows", "epochs",
+                   "split", "direction_only", "note")
 # What a comparison measures, against which reference, and the report table that holds it: the registered
 # comparison records (analysis/comparisons.py), looked up by (measure, versus).
 
@@ -40,6 +40,8 @@ class Entry:
     lbd: float | None = None  # pick one arm when the tree holds several
     predictors: int | None = None
     rows: int | None = None  # pick the arm trained on this many rows (data_efficiency: the multiplier of N rows)
+    epochs: float | None = None  # pick the arm trained this many epochs (data_efficiency: STP's 1/16 of the rows
+    # trains 16x the epochs)
     split: str = "test"
     # the paper prints no cell for this arm (a dataset beyond its tables): judge it by the claim's direction (the
     # sign of its paper_effect) alone, with the report row's own test, Holm family and MDE
@@ -230,11 +232,13 @@ def _judge_row(comp: Entry, root: Path, cache: dict) -> Judged:
         rows = rows[rows["k"] == comp.predictors]
     if comp.rows is not None and "rows" in rows:
         rows = rows[rows["rows"] == comp.rows]
+    if comp.epochs is not None and "epochs" in rows:
+        rows = rows[rows["epochs"] == float(comp.epochs)]
     if rows.empty:
         return Judged(comp, problem=f"no complete {comp.method} runs on {comp.task} in {comp.results} yet")
     if len(rows) > 1:
         return Judged(comp, problem=f"{len(rows)} arms of {comp.method} on {comp.task} in {comp.results}: "
-                                    "name model, lbd or predictors")
+                                    "name model, lbd, predictors, rows or epochs")
     return Judged(comp, row=rows.iloc[0].to_dict())
 
 

@@ -15,6 +15,11 @@ curve and only a lower bound, largest / N, is known; when it scores no better th
 The verdict reads the interval against the paper's multiplier: reproduced when 16 lies inside it or below it
 and the interval excludes 1 (a gain shown); not reproduced when it lies above it (the paper's multiplier
 excluded); inconclusive (too little data) when the interval holds both 1 and 16.
+
+Which runs make one curve: STP's Fig. 1(b) trains a 1/n subset for n times the epochs, so every point takes the
+same passes over examples (rows x epochs) and the same optimizer steps; only such a curve ("equal passes") faces
+the paper's 16x. A tree whose sizes all train the same epochs gives a curve "at equal epochs", where 1/16 of the
+rows is also 1/16 of the steps: its multiplier is shown, without a verdict. A tree may hold both.
 """
 from __future__ import annotations
 
@@ -33,20 +38,37 @@ LEVEL = 0.95
 ABOVE, BELOW = math.inf, 0.0  # out-of-range multipliers, as the bootstrap sorts them
 
 
+# The two ways a learning curve can hold training fixed while the rows change. STP's Fig. 1(b) trains a 1/n subset
+# for n times the epochs (every point the same number of passes over examples, so the same optimizer steps); at
+# equal epochs a 1/16 subset also gets 1/16 of the steps. The paper's 16x is a statement about the first.
+EQUAL_PASSES = "equal passes"
+EQUAL_EPOCHS = "equal epochs"
+
+
 def _setting(run: Run) -> tuple:
     """What a learning curve shares: the run's setting without the training-set size."""
     return tuple((k, v) for k, v in run.setting if k != "limit_train")
 
 
+def _protocol_keys(run: Run) -> list[tuple]:
+    """The curves a run can be a point of: at equal epochs (its setting without the rows), and at equal passes
+    (without rows and epochs, with rows x epochs): a tree holds curves of either kind, or of both."""
+    passes = int(run.cfg["limit_train"]) * float(run.cfg["epochs"])
+    return [(EQUAL_EPOCHS, _setting(run)),
+            (EQUAL_PASSES, tuple((k, v) for k, v in _setting(run) if k != "epochs") + (("passes", f"{passes:g}"),))]
+
+
 def curves(runs: list[Run], split: str, metric: str | None = None) -> dict:
-    """{(setting, arm label): {rows: {seed: score}}} for every arm with a limit_train and a final score."""
+    """{((protocol, setting), arm label, arm): {rows: {seed: score}}} for every arm with a limit_train and a final
+    score, under both protocols (a curve of one size is no curve: the table skips it)."""
     out: dict = {}
     for r in runs:
         rows, score = r.cfg.get("limit_train"), r.score(split, metric)
         if rows is None or score is None:
             continue
-        out.setdefault((_setting(r), r.label if not is_baseline(r.cfg) else "regular", _arm(r)), {}) \
-            .setdefault(int(rows), {})[r.cfg["seed"]] = score
+        for key in _protocol_keys(r):
+            out.setdefault((key, r.label if not is_baseline(r.cfg) else "regular", _arm(r)), {}) \
+                .setdefault(int(rows), {})[r.cfg["seed"]] = score
     return out
 
 
@@ -93,8 +115,13 @@ def fmt_multiplier(x: float, regular_sizes: list[int], arm_rows: int) -> str:
     return f"{x:.2f}"
 
 
-def data_efficiency_verdict(point: float, lo: float, hi: float, paper: float = PAPER_MULTIPLIER) -> tuple[str, str]:
-    """(label, reason) of the module docstring's rule."""
+def data_efficiency_verdict(point: float, lo: float, hi: float, paper: float = PAPER_MULTIPLIER,
+                            protocol: str = EQUAL_PASSES) -> tuple[str, str]:
+    """(label, reason) of the module docstring's rule; a curve at equal epochs measures something the paper's
+    multiplier does not state, so it is shown without a verdict."""
+    if protocol != EQUAL_PASSES:
+        return ("no paper claim", f"at equal epochs a smaller training set also gets fewer optimizer steps; the "
+                                  f"STP paper's {paper:g}× trains a 1/n subset for n times the epochs")
     out_of_range = {ABOVE: "out of range: the arm beats regular on regular's largest training set",
                     BELOW: "out of range: the arm does not beat regular on its own training-set size"}.get(point)
     note = f" ({out_of_range})" if out_of_range else ""
@@ -115,10 +142,11 @@ def data_efficiency_table(runs: list[Run], split: str, paper=None):
 
     by = curves(runs, split)
     rows = []
-    for (setting, label, arm), sizes in sorted(by.items(), key=lambda kv: json.dumps(kv[0], default=str)):
+    for (key, label, arm), sizes in sorted(by.items(), key=lambda kv: json.dumps(kv[0], default=str)):
         if label == "regular":
             continue
-        regular = by.get((setting, "regular", (None, None)))
+        protocol, setting = key
+        regular = by.get((key, "regular", (None, None)))
         if not regular or len(regular) < 2:
             continue
         reg = {n: list(v.values()) for n, v in regular.items()}
@@ -129,10 +157,12 @@ def data_efficiency_table(runs: list[Run], split: str, paper=None):
             scores = list(seeds.values())
             point = multiplier(reg, scores, n)
             lo, hi = bootstrap_interval(reg, scores, n)
-            label_v, reason = data_efficiency_verdict(point, lo, hi)
+            label_v, reason = data_efficiency_verdict(point, lo, hi, protocol=protocol)
             shown = [fmt_multiplier(x, list(reg), n) for x in (point, lo, hi)]
+            epochs = float(cfg["epochs"]) if "epochs" in cfg else float(cfg["passes"]) / n
             rows.append({"task": json.loads(cfg["task"]), "model": json.loads(cfg["model"]), "method": label,
-                         "lambda": arm[0], "k": arm[1], "rows": n, "n": len(scores),
+                         "lambda": arm[0], "k": arm[1], "rows": n, "epochs": epochs, "protocol": protocol,
+                         "n": len(scores),
                          "score": sum(scores) / len(scores),
                          "curve": "; ".join(f"{m}: {sum(v) / len(v):.2f} ({len(v)})" for m, v in sorted(reg.items())),
                          "multiplier": point, "lo": lo, "hi": hi, "multiplier_shown": shown[0],
@@ -152,17 +182,20 @@ def data_efficiency_section(table, noise: list[str] = ()) -> list[str]:
     if table.empty:
         return list(noise)
     lines = ["## Data efficiency (STP abstract, Fig. 1(b))", "",
-             "| task | method | rows | seeds | mean score | regular's curve (rows: mean (seeds)) | multiplier M/N | "
-             "95 % interval | verdict |", "|---|---|---|---|---|---|---|---|---|"]
+             "| task | method | rows | epochs | curve at | seeds | mean score | regular's curve (rows: mean (seeds)) | "
+             "multiplier M/N | 95 % interval | verdict |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for _, r in table.iterrows():
-        lines.append(f"| {r['task']} | {r['method']} | {r['rows']} | {r['n']} | {fmt_num(r['score'])} | {r['curve']} "
-                     f"| {r['multiplier_shown']} | {r['interval_shown']} | {r['verdict']} |")
+        lines.append(f"| {r['task']} | {r['method']} | {r['rows']} | {r['epochs']:g} | {r['protocol']} | {r['n']} | "
+                     f"{fmt_num(r['score'])} | {r['curve']} | {r['multiplier_shown']} | {r['interval_shown']} | "
+                     f"{r['verdict']} |")
     lines += ["", "M = the training rows at which regular's learning curve (its mean score, piecewise linear in "
                   "log(rows) between the measured sizes) first reaches the arm's mean score on N rows; the multiplier "
                   f"is M / N, with a {LEVEL:.0%} percentile bootstrap over seeds ({BOOTSTRAP} draws; each size's "
                   "seeds drawn apart). `> x`: the arm beats regular's largest size (a lower bound); `≤ 1`: the arm "
-                  f"does not beat regular on its own rows. The paper's multiplier is {PAPER_MULTIPLIER:g} (STP trained "
-                  "1/16 of the data for 16× the epochs; every size here trains the same epochs).", ""]
+                  f"does not beat regular on its own rows. The paper's multiplier is {PAPER_MULTIPLIER:g}, at equal passes: "
+                  "STP trained a 1/n subset for n times the epochs (Fig. 1(b)), so every point of the curve takes the "
+                  "same optimizer steps; that is the curve the verdict reads. A curve at equal epochs (every size the "
+                  "same epochs, so 1/n of the steps) is shown for information, without a verdict.", ""]
     for _, r in table.iterrows():
         lines.append(f"* {r['task']} {r['method']} on {r['rows']} rows: **{r['verdict']}**: {r['verdict_reason']}")
     return lines + [""] + list(noise)
