@@ -265,9 +265,9 @@ def test_a_paper_number_is_compared_only_when_it_measures_the_same(tmp_path):
 
 
 def test_stp_subset_numbers_never_stand_beside_a_whole_test_score():
-    from benchmark.analysis.paper_cells import paper_reference
+    from benchmark.analysis.paper_cells import PaperArm, paper_reference
 
-    ref = paper_reference(load_paper_numbers(), "synth", "stp", False, "meta-llama/Llama-3.2-1B-Instruct", "exact",
+    ref = paper_reference(load_paper_numbers(), "synth", PaperArm("stp"), False, "meta-llama/Llama-3.2-1B-Instruct", "exact",
                           epochs=4)
     assert ref is None or "mean" not in ref or ref["mean"] != 88.5
 
@@ -293,12 +293,12 @@ def test_verdicts_say_whether_the_effect_is_excluded_or_the_data_thin(tree):
 def test_a_fig1_point_stands_only_beside_a_six_epoch_run():
     """Fig. 1's epoch-3 point is three epochs into a six-epoch run, not a three-epoch run (the learning-rate
     schedule differs): it must not be compared with a run that trained three epochs."""
-    from benchmark.analysis.paper_cells import paper_reference
+    from benchmark.analysis.paper_cells import PaperArm, paper_reference
 
     paper = load_paper_numbers()
-    three = paper_reference(paper, "synth", "jepa", False, "smollm2-135m-instruct", "exact", epochs=3)
+    three = paper_reference(paper, "synth", PaperArm("jepa"), False, "smollm2-135m-instruct", "exact", epochs=3)
     assert "mean" not in three and "epochs" in three["reason"]
-    six = paper_reference(paper, "synth", "jepa", False, "smollm2-135m-instruct", "exact", epochs=6)
+    six = paper_reference(paper, "synth", PaperArm("jepa"), False, "smollm2-135m-instruct", "exact", epochs=6)
     assert six["table"] == "Fig. 1 (epoch 6)"
 
 

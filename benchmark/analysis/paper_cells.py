@@ -10,6 +10,7 @@ Otherwise the cell is empty and says why.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from benchmark.analysis.runs import method_label
 
@@ -22,35 +23,45 @@ TABLE_PRIORITY = ("Table 3", "Table 2", "Table 13", "Table 4", "Table 12", "Tabl
                   "Table 8", "STP Table 1", "Fig. 1")
 
 
-def paper_method(label: str, cfg: dict) -> str:
-    """The paper_numbers.csv method an arm is compared with. A LoRA run is compared with Table 8's cell of its
-    rank only (`jepa-lora32`), never with a full fine-tuning cell; the authors' LoRA runs left the [PRED]
-    embeddings frozen, so both our arms (frozen, the faithful one, and trainable, the suite's default) face
-    the same cell."""
+@dataclass(frozen=True)
+class PaperArm:
+    """Which of the paper's arms one of ours faces: the paper's method and, for Table 8, the LoRA rank. The
+    paper_numbers.csv key ("jepa-lora32") is made from it at the edge and never parsed back."""
+    method: str  # a method label (regular, jepa, jepa-l2, stp, ...)
+    lora_rank: int | None = None  # Table 8's rank; None for full fine-tuning
+
+    @property
+    def key(self) -> str:
+        """paper_numbers.csv's `method` of this arm."""
+        return f"{self.method}-lora{self.lora_rank}" if self.lora_rank is not None else self.method
+
+    def regular(self) -> "PaperArm":
+        """The paper's regular arm of the same kind (Table 8's regular of the same rank)."""
+        return PaperArm("regular", self.lora_rank)
+
+
+def paper_arm(label: str, cfg: dict) -> PaperArm:
+    """The paper's arm one of ours is compared with. A LoRA run is compared with Table 8's cell of its rank only,
+    never with a full fine-tuning cell; the authors' LoRA runs left the [PRED] embeddings frozen, so both our arms
+    (frozen, the faithful one, and trainable, the suite's default) face the same cell."""
     if not cfg.get("lora"):
-        return label
-    return f"{method_label({**cfg, 'train_predictor_tokens': True})}-lora{cfg.get('lora_rank')}"
+        return PaperArm(label)
+    return PaperArm(method_label({**cfg, "train_predictor_tokens": True}), int(cfg.get("lora_rank")))
 
 
-def _lora_suffix(label: str) -> str:
-    """"-lora32" of "jepa-lora32"; "" for a full fine-tuning label."""
-    return f"-lora{label.rsplit('-lora', 1)[1]}" if "-lora" in label else ""
-
-
-def _lora_ranks(paper, task: str, label: str) -> str:
+def _lora_ranks(paper, task: str, arm: PaperArm) -> str:
     """The LoRA ranks the paper has cells of for this task and method ("32, 64, 128"), or ""."""
     if paper is None or paper.empty:
         return ""
-    stem = label.rsplit("-lora", 1)[0] + "-lora"
-    ranks = sorted({int(m[len(stem):]) for m in paper.loc[paper["task"] == task, "method"]
-                    if isinstance(m, str) and m.startswith(stem) and m[len(stem):].isdigit()})
+    keys = set(paper.loc[paper["task"] == task, "method"])
+    ranks = sorted(r for r in range(1, 4097) if PaperArm(arm.method, r).key in keys)
     return ", ".join(str(r) for r in ranks)
 
 
-def _candidates(paper, task: str, label: str, pretrain: bool, metric: str):
+def _candidates(paper, task: str, arm: PaperArm, pretrain: bool, metric: str):
     if paper is None or paper.empty:
         return None
-    rows = paper[(paper["task"] == task) & (paper["method"] == label) & (paper["metric"] == metric)
+    rows = paper[(paper["task"] == task) & (paper["method"] == arm.key) & (paper["metric"] == metric)
                  & paper["source_table"].isin(TABLE_PRIORITY) & paper["mean"].notna()]
     rows = rows[(rows["source_table"] == "Table 2") == pretrain]
     if rows.empty:
@@ -76,24 +87,24 @@ def _matching(rows, split: str, epochs: float):
     return same, ""
 
 
-def paper_reference(paper, task: str, label: str, pretrain: bool, model: str, metric: str, *,
+def paper_reference(paper, task: str, arm: PaperArm, pretrain: bool, model: str, metric: str, *,
                     split: str = PAPER_SPLIT, epochs: float = PAPER_EPOCHS) -> dict | None:
     """The paper's cell for this task, method and metric that measures what our runs measure (same model
     first, else the paper's preferred table), with the paper's regular number from the same table, model,
     subset and epoch. None when the paper has no such cell at all; {"reason": ...} when it has one that
     measures something else (another split, subset or epoch count)."""
-    rows = _candidates(paper, task, label, pretrain, metric)
+    rows = _candidates(paper, task, arm, pretrain, metric)
     if rows is None:
-        ranks = _lora_ranks(paper, task, label) if _lora_suffix(label) else ""
+        ranks = _lora_ranks(paper, task, arm) if arm.lora_rank is not None else ""
         return {"reason": f"the paper's LoRA cells (Table 8) are ranks {ranks}, this run's is "
-                          f"{_lora_suffix(label).removeprefix('-lora')}"} if ranks else None
+                          f"{arm.lora_rank}"} if ranks else None
     rows, why = _matching(rows, split, epochs)
     if rows.empty:
         return {"reason": why}
     # the same model first, else the paper's main model, else by table priority
     order = rows.assign(_m=(rows["model"] != model).astype(int) + (rows["model"] != PAPER_MODEL).astype(int))
     row = order.sort_values(["_m", "_rank"], kind="stable").iloc[0]
-    base = _candidates(paper, task, "regular" + _lora_suffix(label), pretrain, metric)  # Table 8's regular of the same rank
+    base = _candidates(paper, task, arm.regular(), pretrain, metric)
     base_row = None
     if base is not None:
         base = base[(base["source_table"] == row["source_table"]) & (base["model"] == row["model"])

@@ -14,7 +14,7 @@ import math
 from pathlib import Path
 
 from benchmark.analysis.comparisons import Comparison, register
-from benchmark.analysis.paper_cells import only_the_papers_setting, paper_method, paper_reference
+from benchmark.analysis.paper_cells import only_the_papers_setting, paper_arm, paper_reference
 from benchmark.analysis.runs import ReportError, Run, fmt_num, fmt_p, group_arms, is_baseline, uses_predictors
 
 
@@ -139,7 +139,7 @@ def comparison_table(runs: list[Run], split: str, paper=None):
         row["test_rows"] = scored.evaluations(split)[-1].get("n", 0)  # for the floor rule (verdicts.py)
         capped = [c for r in rs if r.score(split) is not None and (c := r.capped_share(split)) is not None]
         row["hit_cap"] = sum(capped) / len(capped) if capped else math.nan
-        ref = paper_reference(paper, cfg["task"], paper_method(label, cfg), bool(cfg.get("pretrain")), cfg["model"],
+        ref = paper_reference(paper, cfg["task"], paper_arm(label, cfg), bool(cfg.get("pretrain")), cfg["model"],
                               row["metric"], split=split, epochs=row["epochs"]) \
             or {"reason": "the paper reports no such number"}
         matched = "mean" in ref
