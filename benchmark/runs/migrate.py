@@ -123,10 +123,11 @@ def _rewrite_ids(path: Path, ids: dict[str, str]) -> bool:
     return True
 
 
-def _renumber(root: Path, runs: list[Path]) -> int:
-    """Give every run its recomputed id (folder, config.json, summary.json) and rewrite the tree's other files
-    that name an old id; returns how many runs changed id."""
-    plan = _renames(runs)
+def _renumber(root: Path, runs: list[Path], plan: dict[Path, tuple[str, str, Path]]) -> None:
+    """Give every run of `plan` its recomputed id (folder, config.json, summary.json) and rewrite the tree's other
+    files that name an old id."""
+    if not plan:
+        return
     for run, (old, new, target) in plan.items():
         before = store.read_summary(run)
         for name in (store.CONFIG, store.SUMMARY):
@@ -143,7 +144,6 @@ def _renumber(root: Path, runs: list[Path]) -> int:
         if path.is_file() and path.suffix in _TEXT_SUFFIXES and not any(p in inside for p in path.parents) \
                 and store.LOCKS not in path.parts:
             _rewrite_ids(path, ids)
-    return len(plan)
 
 
 def _is_run_record(path: Path) -> bool:
@@ -171,11 +171,9 @@ def migrate_tree(root: Path, log=print) -> int:
     if not root.is_dir():
         raise store.StoreError(f"results tree {root} does not exist")
     runs = _runs_under(root)
-    _renames(runs)  # a collision stops everything before any file is touched
-    changed = {r for r in runs if migrate_run(r)}
-    plan = _renames(runs)
-    renamed = _renumber(root, runs)
-    changed |= set(plan)
+    plan = _renames(runs)  # a collision stops everything before any file is touched
+    changed = {r for r in runs if migrate_run(r)} | set(plan)
+    _renumber(root, runs, plan)
     log(f"{len(changed)} of {len(runs)} run(s) under {root} migrated to schema {SCHEMA_VERSION}"
-        + (f" ({renamed} with a new run id)" if renamed else ""))
+        + (f" ({len(plan)} with a new run id)" if plan else ""))
     return len(changed)
