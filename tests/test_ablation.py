@@ -107,3 +107,18 @@ def test_the_sign_test_over_questions_runs_in_the_direction_of_the_rows_t_test(t
     assert row["p_questions"] == pytest.approx(sps.binomtest(2, 6, 0.5, alternative="less").pvalue, rel=1e-12)
     assert row["p_questions"] < sps.binomtest(2, 6, 0.5, alternative="greater").pvalue
     assert "| 2 / 4 (" in "\n".join(ablation_section(table))
+
+
+def test_arms_pair_across_whole_floats_written_either_way(tmp_path):
+    """`epochs: 4` and `epochs: 4.0` are one setting (run ids hash canonical numbers): a variant written with one
+    is paired with a cosine arm written with the other, as the main comparison table pairs them."""
+    _tree(tmp_path / "results", with_regular=False)
+    for d in (tmp_path / "results").iterdir():
+        if d.name.startswith("cosine"):
+            m = json.loads((d / "summary.json").read_text())
+            m["config"]["epochs"] = float(m["config"]["epochs"])
+            assert m["config"]["epochs"] == 4 and json.dumps(m["config"]["epochs"]) == "4.0"  # the others: "4"
+            (d / "summary.json").write_text(json.dumps(m))
+    table = ablation_table(load_runs(tmp_path / "results"), "test", load_paper_numbers())
+    assert len(table) == len(ARMS) and table["reference"].sum() == 1
+    assert (table.loc[~table["reference"], "n_pairs"] == len(SEEDS)).all()

@@ -80,3 +80,19 @@ def test_the_report_and_the_ledger_show_the_grid(tmp_path):
     assert judge(comp, tmp_path, {}).row["verdict"] == "reproduced"
     md = build_ledger(tmp_path / "ledger", claims_file=claims, root=tmp_path).read_text()
     assert "jepa on synth, 20 cells: best k 4, λ 4" in md and "**reproduced**" in md
+
+
+def test_two_settings_of_one_method_are_two_grids_and_two_heatmaps(tmp_path):
+    """A planted bug grouped a grid by (task, model, method) only: the cells of two learning rates were averaged
+    into one grid. Each setting (here lr) is a grid of its own, in the table and in the figures."""
+    root = tmp_path / "results"
+    for (k, lam), acc in SMOOTH.items():
+        fake_run(root, "synth", "jepa", lam, k, 82, (acc - 0.05, acc), run_id=f"a{k}l{lam:g}".replace(".", ""))
+        fake_run(root, "synth", "jepa", lam, k, 82, (0.1, CHECKER[(k, lam)]), run_id=f"b{k}l{lam:g}".replace(".", ""),
+                 lr=1e-4)
+    table = grid_table(load_runs(root), "test", load_paper_numbers())
+    assert len(table) == 2 and set(table["n_cells"]) == {20} and set(table["seeds_per_cell"]) == {"1"}
+    assert sorted(table["verdict"]) == ["not reproduced (paper's direction excluded)", "reproduced"]
+    build_report(root, tmp_path / "out")
+    figures = tmp_path / "out" / "figures"
+    assert (figures / "lambda_k_synth_test.png").is_file() and (figures / "lambda_k_synth_test_2.png").is_file()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from benchmark.analysis.grid import grid_runs
 from benchmark.analysis.runs import Run, method_label, uses_predictors
 from benchmark.training.objectives import DIAGNOSTIC_KEY, log_keys
 
@@ -124,14 +125,28 @@ def plot_accuracy_vs_flops(runs: list[Run], task: str, split: str, out: Path) ->
 
 
 def plot_lambda_k(runs: list[Run], task: str, split: str, out: Path) -> list[Path] | None:
-    """Mean final accuracy over the λ × k grid of the plain LLM-JEPA runs (paper Fig. 7 / Table 10)."""
+    """Mean final accuracy over each λ × k grid of the plain LLM-JEPA runs (paper Fig. 7 / Table 10): one heatmap
+    per grid (analysis/grid.py: runs of one model and setting), never cells of different settings in one picture.
+    The first grid of a task keeps the plain file name; further ones are numbered. None when no grid has two
+    values of λ or of k."""
+    grids = [rs for (t, _, method, _), rs in grid_runs(runs, split).items() if t == task and method == "jepa"
+             and (len({r.cfg["lbd"] for r in rs}) >= 2 or len({r.cfg["predictors"] for r in rs}) >= 2)]
+    if not grids:
+        return None
+    drawn: list[Path] = []
+    for n, jepa in enumerate(grids, start=1):
+        suffix = "" if n == 1 else f"_{n}"
+        drawn += _heatmap(jepa, split, out, f"lambda_k_{task}_{split}{suffix}",
+                          f"{task}: LLM-JEPA accuracy (%) over λ × k" + ("" if len(grids) == 1 else
+                                                                         f" ({jepa[0].cfg['model']}, grid {n})"))
+    return drawn
+
+
+def _heatmap(jepa: list[Run], split: str, out: Path, name: str, title: str) -> list[Path]:
     import numpy as np
 
-    jepa = [r for r in runs if r.cfg["task"] == task and method_label(r.cfg) == "jepa" and r.score(split) is not None]
     lams = sorted({r.cfg["lbd"] for r in jepa})
     ks = sorted({r.cfg["predictors"] for r in jepa})
-    if len(lams) < 2 and len(ks) < 2:
-        return None
     grid = np.full((len(ks), len(lams)), np.nan)
     for i, k in enumerate(ks):
         for j, lam in enumerate(lams):
@@ -146,9 +161,9 @@ def plot_lambda_k(runs: list[Run], task: str, split: str, out: Path) -> list[Pat
         for j in range(len(lams)):
             if not np.isnan(grid[i, j]):
                 ax.text(j, i, f"{grid[i, j]:.1f}", ha="center", va="center", color="w", fontsize=8)
-    ax.set(xlabel="λ", ylabel="k (predictor tokens)", title=f"{task}: LLM-JEPA accuracy (%) over λ × k")
+    ax.set(xlabel="λ", ylabel="k (predictor tokens)", title=title)
     fig.colorbar(im, ax=ax)
-    return _save(fig, out, f"lambda_k_{task}_{split}")
+    return _save(fig, out, name)
 
 
 def plot_effect_vs_size(runs: list[Run], table, task: str, out: Path) -> list[Path] | None:

@@ -29,14 +29,29 @@ MIN_CELLS = 6  # fewer cells leave too few distinct arrangements for a 5 % test
 ALPHA = 0.05
 
 
-def grid_cells(runs: list[Run], split: str) -> dict[tuple, dict[tuple, list[float]]]:
-    """(task, model, method) -> {(k, λ): final scores of its seeds}, for objectives that take both k and λ."""
-    grids: dict[tuple, dict[tuple, list[float]]] = {}
+GRID_AXES = ("lbd", "predictors")  # what varies across one grid's cells
+
+
+def grid_runs(runs: list[Run], split: str) -> dict[tuple, list[Run]]:
+    """(task, model, method, setting) -> the scored runs of one (k, λ) grid, for objectives that take both k and
+    λ. A grid is one arm with only k and λ free: the setting (every other field, the objective's options included)
+    is part of the key, so two grids of one method at different learning rates, epochs or models stay two grids."""
+    grids: dict[tuple, list[Run]] = {}
     for r in runs:
         if is_baseline(r.cfg) or not uses_predictors(r.cfg) or r.score(split) is None:
             continue
-        key = (r.cfg["task"], r.cfg["model"], r.label)
-        grids.setdefault(key, {}).setdefault((int(r.cfg["predictors"]), float(r.cfg["lbd"])), []).append(r.score(split))
+        key = (r.cfg["task"], r.cfg["model"], r.label, tuple(kv for kv in r.arm if kv[0] not in GRID_AXES))
+        grids.setdefault(key, []).append(r)
+    return grids
+
+
+def grid_cells(runs: list[Run], split: str) -> dict[tuple, dict[tuple, list[float]]]:
+    """(task, model, method, setting) -> {(k, λ): final scores of its seeds}, for the grids with at least two
+    values of each of k and λ."""
+    grids: dict[tuple, dict[tuple, list[float]]] = {}
+    for key, rs in grid_runs(runs, split).items():
+        for r in rs:
+            grids.setdefault(key, {}).setdefault((int(r.cfg["predictors"]), float(r.cfg["lbd"])), []).append(r.score(split))
     return {key: cells for key, cells in grids.items()
             if len({k for k, _ in cells}) >= 2 and len({lam for _, lam in cells}) >= 2}
 
@@ -101,7 +116,7 @@ def grid_table(runs: list[Run], split: str, paper=None):
     from benchmark.analysis import verdicts
 
     rows = []
-    for (task, model, method), cells in sorted(grid_cells(runs, split).items()):
+    for (task, model, method, _), cells in sorted(grid_cells(runs, split).items()):
         positions = sorted(cells)
         means = [sum(cells[p]) / len(cells[p]) for p in positions]
         adjacent = adjacent_pairs(positions)

@@ -42,7 +42,7 @@ def uses_predictors(cfg: dict) -> bool:
         return False
 
 
-def _canonical_json(value) -> str:
+def canonical_json(value) -> str:
     """A config value as the run id hashes it: `epochs: 4` and `epochs: 4.0` pair as one setting."""
     return json.dumps(canonical_numbers(value))
 
@@ -83,12 +83,12 @@ class Run:
     @property
     def setting(self) -> tuple:
         """What the regular baseline must share with this run."""
-        return tuple(sorted((k, _canonical_json(v)) for k, v in self.cfg.items()
+        return tuple(sorted((k, canonical_json(v)) for k, v in self.cfg.items()
                             if k not in OBJECTIVE_FIELDS and k not in IGNORED_FIELDS))
 
     @property
     def arm(self) -> tuple:
-        return self.setting + tuple((k, _canonical_json(self.cfg.get(k))) for k in OBJECTIVE_FIELDS)
+        return self.setting + tuple((k, canonical_json(self.cfg.get(k))) for k in OBJECTIVE_FIELDS)
 
     @property
     def label(self) -> str:
@@ -209,7 +209,7 @@ def with_defaults(cfg: dict) -> dict:
 
 def varying_fields(runs: list[Run]) -> list[str]:
     keys = sorted({k for r in runs for k in r.cfg})
-    return [k for k in keys if len({_canonical_json(r.cfg.get(k)) for r in runs}) > 1]
+    return [k for k in keys if len({canonical_json(r.cfg.get(k)) for r in runs}) > 1]
 
 
 def load_results(root: Path):

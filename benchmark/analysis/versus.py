@@ -10,12 +10,11 @@ and judged by the rule of verdicts.py with the power of power.py, as the compari
 """
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from typing import Callable
 
-from benchmark.analysis.runs import IGNORED_FIELDS, Run
+from benchmark.analysis.runs import IGNORED_FIELDS, Run, canonical_json
 from benchmark.analysis.tables import NO_QUESTIONS, judge_rows, paired_detail, questions_cell
 
 
@@ -33,7 +32,7 @@ class Design:
 def design_setting(run: Run, design: Design) -> tuple:
     """What the arms of one design must share to be compared (every field but its arm fields, seed and paths)."""
     skip = set(design.arm_fields) | set(IGNORED_FIELDS)
-    return tuple((k, json.dumps(run.cfg.get(k))) for k in sorted(run.cfg) if k not in skip)
+    return tuple((k, canonical_json(run.cfg.get(k))) for k in sorted(run.cfg) if k not in skip)
 
 
 def _ordered(names, design: Design) -> list[str]:
