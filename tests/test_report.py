@@ -559,3 +559,23 @@ def test_only_a_parity_metric_is_called_the_authors_check(tree, tmp_path):
     other = build_report(tree, tmp_path / "b", metric="prefix").read_text()
     first = other.split("\n")[2]
     assert "none of them the authors' check for parity" in first and "(the authors' check for parity" not in first
+
+
+def test_a_figure_line_is_one_arm_never_runs_of_two_settings(tmp_path):
+    """A planted bug named figure lines by method label alone: regular runs of three models (or three training
+    sizes) were averaged into one 'regular' line. Every setting that differs among the task's runs is in the
+    line's name, and each line holds runs that differ only in their seed."""
+    from benchmark.analysis.figures import _arms_by_method
+
+    root = tmp_path / "results"
+    for rows in (125, 2000):
+        for seed in (82, 23):
+            fake_run(root, "synth", "regular", None, 1, seed, (0.1, 0.2), run_id=f"r{rows}s{seed}", limit_train=rows)
+            fake_run(root, "synth", "jepa", 1.0, 1, seed, (0.1, 0.3), run_id=f"j{rows}s{seed}", limit_train=rows)
+    arms = _arms_by_method(load_runs(root), "synth")
+    assert sorted(arms) == ["jepa (limit_train=125)", "jepa (limit_train=2000)",
+                            "regular (limit_train=125)", "regular (limit_train=2000)"]
+    for rs in arms.values():
+        assert len(rs) == 2 and len({r.arm for r in rs}) == 1
+    build_report(root, tmp_path / "out")
+    assert (tmp_path / "out" / "figures" / "accuracy_vs_epoch_synth_test.png").is_file()

@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmark.analysis.grid import grid_runs
-from benchmark.analysis.runs import Run, method_label, uses_predictors
+from benchmark.analysis.runs import (IGNORED_FIELDS, OBJECTIVE_FIELDS, Run, canonical_json, method_label,
+                                     uses_predictors, varying_fields)
 from benchmark.training.objectives import DIAGNOSTIC_KEY, log_keys
 
 
@@ -16,6 +17,26 @@ def _figure(ncols: int = 1, width: float = 5.5):
 
     fig = Figure(figsize=(width * ncols, 3.8))
     return fig, [fig.add_subplot(1, ncols, i + 1) for i in range(ncols)]
+
+
+CROWDED = 6  # more lines than this and the legend moves out beside the plot, where it covers no data
+
+
+def _colours(ax, n_lines: int) -> None:
+    """Twenty distinct colours where the default ten would repeat (two arms in one colour read as one)."""
+    if n_lines > 10:
+        from matplotlib import colormaps
+
+        ax.set_prop_cycle(color=[colormaps["tab20"](i) for i in range(20)])
+
+
+def _legend(ax, fontsize: int) -> None:
+    n = len(ax.get_legend_handles_labels()[0])
+    if n > CROWDED:
+        ax.legend(fontsize=fontsize - 1, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
+        ax.figure.set_figwidth(ax.figure.get_figwidth() + 3.5)
+    elif n:
+        ax.legend(fontsize=fontsize)
 
 
 def _save(fig, out: Path, name: str) -> list[Path]:
@@ -28,14 +49,30 @@ def _save(fig, out: Path, name: str) -> list[Path]:
 
 
 def _arms_by_method(runs: list[Run], task: str) -> dict[str, list[Run]]:
+    """The task's runs by arm (runs that differ only in their seed), each named by its method label, then λ and
+    k where the method's runs differ in them, then every other setting that differs among the task's runs
+    (model, training rows, epochs, ...): a line never averages runs of two settings."""
+    mine = [r for r in runs if r.cfg["task"] == task]
+    shown = [k for k in varying_fields(mine) if k not in OBJECTIVE_FIELDS and k not in IGNORED_FIELDS]
+    arms: dict[tuple, list[Run]] = {}
+    for r in mine:
+        arms.setdefault(r.arm, []).append(r)
     out: dict[str, list[Run]] = {}
-    for r in runs:
-        if r.cfg["task"] == task:
-            label = method_label(r.cfg)
-            if uses_predictors(r.cfg) and len({(x.cfg.get("lbd"), x.cfg.get("predictors")) for x in runs
-                                                 if x.cfg["task"] == task and method_label(x.cfg) == label}) > 1:
-                label += f" λ={r.cfg.get('lbd'):g} k={r.cfg.get('predictors')}"
-            out.setdefault(label, []).append(r)
+    for rs in arms.values():
+        cfg = rs[0].cfg
+        label = method_label(cfg)
+        if uses_predictors(cfg) and len({(x.cfg.get("lbd"), x.cfg.get("predictors")) for x in mine
+                                         if method_label(x.cfg) == label}) > 1:
+            label += f" λ={cfg.get('lbd'):g} k={cfg.get('predictors')}"
+        if shown:
+            label += " (" + ", ".join(f"{k}={cfg.get(k)}" for k in shown) + ")"
+        if label in out:  # an objective setting the label does not spell out (gamma, last_token, ...)
+            other = [k for k in OBJECTIVE_FIELDS if k not in ("objective", "lbd", "predictors")
+                     and canonical_json(cfg.get(k)) != canonical_json(out[label][0].cfg.get(k))]
+            label += " [" + ", ".join(f"{k}={cfg.get(k)}" for k in other) + "]"
+        while label in out:  # still the same words for two arms: keep them apart anyway
+            label += "'"
+        out[label] = rs
     return dict(sorted(out.items()))
 
 
@@ -44,7 +81,9 @@ def plot_accuracy_vs_epoch(runs: list[Run], task: str, split: str, out: Path) ->
     import numpy as np
 
     fig, (ax,) = _figure()
-    for label, rs in _arms_by_method(runs, task).items():
+    arms = _arms_by_method(runs, task)
+    _colours(ax, len(arms))
+    for label, rs in arms.items():
         epochs = sorted({e["epoch"] for r in rs for e in r.summary["evaluations"] if e["split"] == split})
         if not epochs:
             continue
@@ -56,7 +95,7 @@ def plot_accuracy_vs_epoch(runs: list[Run], task: str, split: str, out: Path) ->
     metric = next(r.headline for r in runs if r.cfg["task"] == task)
     ax.set(xlabel="epoch", ylabel=f"{metric} accuracy on {split} (%)", title=f"{task}: accuracy vs epoch (± 1 std)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    _legend(ax, 8)
     return _save(fig, out, f"accuracy_vs_epoch_{task}_{split}")
 
 
@@ -108,7 +147,9 @@ def plot_accuracy_vs_flops(runs: list[Run], task: str, split: str, out: Path) ->
     """The paper's Fig. 5: accuracy against analytic training FLOPs, each arm's mean over seeds as a line and
     every evaluation as a faint point."""
     fig, (ax,) = _figure()
-    for label, rs in _arms_by_method(runs, task).items():
+    arms = _arms_by_method(runs, task)
+    _colours(ax, len(arms))
+    for label, rs in arms.items():
         pts = sorted((e["flops"], 100 * e["metrics"][r.headline]["accuracy"]) for r in rs
                      for e in r.summary["evaluations"] if e["split"] == split and e.get("flops"))
         if pts:
@@ -119,8 +160,7 @@ def plot_accuracy_vs_flops(runs: list[Run], task: str, split: str, out: Path) ->
     ax.set(xscale="log", xlabel="training FLOPs (6·N·T)", ylabel=f"accuracy on {split} (%)",
            title=f"{task}: accuracy vs training FLOPs")
     ax.grid(alpha=0.3)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=8)
+    _legend(ax, 8)
     return _save(fig, out, f"accuracy_vs_flops_{task}_{split}")
 
 
