@@ -77,7 +77,7 @@ def test_the_table_from_a_results_tree(tmp_path):
 
 
 def test_only_the_curve_at_equal_passes_faces_the_papers_16x(tmp_path):
-    """STP's Fig. 1(b) trains 1/n of the rows for n times the epochs. A tree with both curves gives STP on 125 rows
+    """STP §4.3 (Fig. 1(b)) trains 1/n of the rows for n times the epochs. A tree with both curves gives STP on 125 rows
     a row under each; only the equal-passes row has a verdict, and the ledger picks it by its epochs."""
     from benchmark.analysis.claims import Entry, judge
     from test_report import fake_run

@@ -16,7 +16,8 @@ The verdict reads the interval against the paper's multiplier: reproduced when 1
 and the interval excludes 1 (a gain shown); not reproduced when it lies above it (the paper's multiplier
 excluded); inconclusive (too little data) when the interval holds both 1 and 16.
 
-Which runs make one curve: STP's Fig. 1(b) trains a 1/n subset for n times the epochs, so every point takes the
+Which runs make one curve: STP §4.3 (the data behind Fig. 1(b)) trains a 1/n subset for n times the epochs ("To
+compensate for the reduced number of training steps, we scale the epochs proportionally"), so every point takes the
 same passes over examples (rows x epochs) and the same optimizer steps; only such a curve ("equal passes") faces
 the paper's 16x. A tree whose sizes all train the same epochs gives a curve "at equal epochs", where 1/16 of the
 rows is also 1/16 of the steps: its multiplier is shown, without a verdict. A tree may hold both.
@@ -31,14 +32,14 @@ from benchmark.analysis.comparisons import Comparison, register
 from benchmark.analysis.runs import Run, fmt_num, is_baseline, uses_predictors
 
 PAPER_MULTIPLIER = 16.0  # STP abstract: "16x less training data"
-PAPER_SOURCE = "STP abstract, Fig. 1(b)"
+PAPER_SOURCE = "STP abstract, §4.3, Fig. 1(b)"
 BOOTSTRAP = 2000
 BOOTSTRAP_SEED = 20260226  # fixed: the same interval every time the report is built
 LEVEL = 0.95
 ABOVE, BELOW = math.inf, 0.0  # out-of-range multipliers, as the bootstrap sorts them
 
 
-# The two ways a learning curve can hold training fixed while the rows change. STP's Fig. 1(b) trains a 1/n subset
+# The two ways a learning curve can hold training fixed while the rows change. STP §4.3 trains a 1/n subset
 # for n times the epochs (every point the same number of passes over examples, so the same optimizer steps); at
 # equal epochs a 1/16 subset also gets 1/16 of the steps. The paper's 16x is a statement about the first.
 EQUAL_PASSES = "equal passes"
@@ -181,7 +182,7 @@ def data_efficiency_section(table, noise: list[str] = ()) -> list[str]:
     the test-row noise lines (`test_noise_lines`)."""
     if table.empty:
         return list(noise)
-    lines = ["## Data efficiency (STP abstract, Fig. 1(b))", "",
+    lines = ["## Data efficiency (STP abstract, §4.3, Fig. 1(b))", "",
              "| task | method | rows | epochs | curve at | seeds | mean score | regular's curve (rows: mean (seeds)) | "
              "multiplier M/N | 95 % interval | verdict |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for _, r in table.iterrows():
@@ -193,7 +194,7 @@ def data_efficiency_section(table, noise: list[str] = ()) -> list[str]:
                   f"is M / N, with a {LEVEL:.0%} percentile bootstrap over seeds ({BOOTSTRAP} draws; each size's "
                   "seeds drawn apart). `> x`: the arm beats regular's largest size (a lower bound); `≤ 1`: the arm "
                   f"does not beat regular on its own rows. The paper's multiplier is {PAPER_MULTIPLIER:g}, at equal passes: "
-                  "STP trained a 1/n subset for n times the epochs (Fig. 1(b)), so every point of the curve takes the "
+                  "STP trained a 1/n subset for n times the epochs (STP §4.3, Fig. 1(b)), so every point of the curve takes the "
                   "same optimizer steps; that is the curve the verdict reads. A curve at equal epochs (every size the "
                   "same epochs, so 1/n of the steps) is shown for information, without a verdict.", ""]
     for _, r in table.iterrows():
