@@ -20,6 +20,7 @@ $JB select results/cpu-synth-smollm2-select --out reports/cpu-synth-smollm2-sele
 report cpu-ablation-synth-smollm2 "Table 3 at four epochs (CPU scale): SmolLM2-135M-Instruct fine-tuned on NL-RX-SYNTH, regular, cosine LLM-JEPA and the loss-design variants"
 report cpu-overfit-synth-smollm2 "Resisting overfitting (CPU scale, paper Fig. 1 right): SmolLM2-135M-Instruct on 256 NL-RX-SYNTH rows for twelve epochs"
 report cpu-loss-dropout-synth-smollm2 "Loss dropout at equal FLOPs (CPU scale, paper Table 6 / Fig. 5): SmolLM2-135M-Instruct on NL-RX-SYNTH"
+report cpu-loss-dropout-schedule-synth-smollm2 "Loss dropout at equal FLOPs, each arm's learning-rate schedule ending at its own budget (CPU scale, paper Table 6 / Fig. 5): SmolLM2-135M-Instruct on NL-RX-SYNTH"
 report cpu-diagnostic-synth-smollm2 "The JEPA term and the representations (CPU scale, paper Fig. 3, Fig. 4, Table 14): SmolLM2-135M-Instruct on NL-RX-SYNTH"
 report cpu-datasets-smollm2 "Across datasets (CPU scale, paper Table 13): SmolLM2-135M-Instruct on NL-RX-TURK and Rotten Tomatoes"
 report cpu-lora-synth-smollm2 "LoRA (CPU scale, paper Table 8): SmolLM2-135M-Instruct on NL-RX-SYNTH"
