@@ -82,6 +82,7 @@ def test_the_report_and_the_ledger_show_the_grid(tmp_path):
     assert "jepa on synth, 20 cells: best k 4, λ 4" in md and "**reproduced**" in md
 
 
+@pytest.mark.filterwarnings("error::UserWarning")  # 40 figure lines: a legend taller than the figure defeats the layout
 def test_two_settings_of_one_method_are_two_grids_and_two_heatmaps(tmp_path):
     """A planted bug grouped a grid by (task, model, method) only: the cells of two learning rates were averaged
     into one grid. Each setting (here lr) is a grid of its own, in the table and in the figures."""

@@ -4,6 +4,7 @@ representation analyses written by `jepa-bench represent` (Fig. 3 left, Fig. 4).
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from benchmark.analysis.grid import grid_runs
@@ -20,6 +21,7 @@ def _figure(ncols: int = 1, width: float = 5.5):
 
 
 CROWDED = 6  # more lines than this and the legend moves out beside the plot, where it covers no data
+LEGEND_ROWS = 20  # entries per legend column that fit the figure's height at the small font
 
 
 def _colours(ax, n_lines: int) -> None:
@@ -33,8 +35,9 @@ def _colours(ax, n_lines: int) -> None:
 def _legend(ax, fontsize: int) -> None:
     n = len(ax.get_legend_handles_labels()[0])
     if n > CROWDED:
-        ax.legend(fontsize=fontsize - 1, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
-        ax.figure.set_figwidth(ax.figure.get_figwidth() + 3.5)
+        columns = math.ceil(n / LEGEND_ROWS)  # a taller legend than the figure would defeat the layout
+        ax.legend(fontsize=fontsize - 1, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0, ncol=columns)
+        ax.figure.set_figwidth(ax.figure.get_figwidth() + 3.5 * columns)
     elif n:
         ax.legend(fontsize=fontsize)
 
@@ -104,7 +107,9 @@ def plot_losses(runs: list[Run], task: str, out: Path) -> list[Path]:
     import numpy as np
 
     fig, (lm_ax, aux_ax) = _figure(2)
-    for label, rs in _arms_by_method(runs, task).items():
+    arms = _arms_by_method(runs, task)
+    _colours(lm_ax, len(arms))
+    for label, rs in arms.items():
         logs = [[r for r in run.train_log() if "lm_loss" in r] for run in rs]
         steps = sorted({r["step"] for log in logs for r in log})
         if not steps:
@@ -120,9 +125,14 @@ def plot_losses(runs: list[Run], task: str, out: Path) -> list[Path]:
             ax.plot(steps, mean, style, label=f"{label} {key}" if ax is aux_ax else label)
     lm_ax.set(xlabel="optimizer step", ylabel="LM loss (token CE)", title=f"{task}: LM loss")
     aux_ax.set(xlabel="optimizer step", ylabel="value", title="JEPA / STP term, cosine, JEPA diagnostic")
-    for ax in (lm_ax, aux_ax):
+    entries = [len(ax.get_legend_handles_labels()[0]) for ax in (lm_ax, aux_ax)]
+    if max(entries) > CROWDED:  # side by side, neither panel has room beside it: the legends go below, in 2 columns
+        fig.set_figheight(fig.get_figheight() + 0.4 + 0.16 * math.ceil(max(entries) / 2))
+    for ax, n in zip((lm_ax, aux_ax), entries):
         ax.grid(alpha=0.3)
-        if ax.get_legend_handles_labels()[0]:
+        if n > CROWDED:
+            ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
+        elif n:
             ax.legend(fontsize=7)
     return _save(fig, out, f"losses_{task}")
 
@@ -209,8 +219,6 @@ def _heatmap(jepa: list[Run], split: str, out: Path, name: str, title: str) -> l
 def plot_effect_vs_size(runs: list[Run], table, task: str, out: Path) -> list[Path] | None:
     """The paper's Table 15 as a figure: each arm's Δ vs regular (± one standard error of the paired
     differences) against the model's parameter count; None when the task has fewer than two models."""
-    import math
-
     params = {}
     for r in runs:
         if r.cfg["task"] == task and r.cfg["model"] not in params:
@@ -286,8 +294,6 @@ def representation_figures(analysis: dict, task: str, out: Path) -> list[Path]:
 def plot_delta_vs_rows(runs: list[Run], task: str, split: str, out: Path) -> list[Path] | None:
     """Each arm's Δ vs regular (paired by seed, ± one standard error) against the training rows both trained on
     (a learning-curve tree: does the gap grow or shrink with data?); None with fewer than two such sizes."""
-    import math
-
     from benchmark.analysis.data_efficiency import arms_by_size
     from benchmark.analysis.tables import paired_detail
 
