@@ -178,9 +178,11 @@ def test_a_new_task_objective_and_comparison_are_found_through_their_registries(
     from benchmark.training import objectives
     from tasks import all_tasks, base, get_task
 
+    # Load every comparison module into the real registry first: loading happens once per process, so loading
+    # into the copy below would leave the real registry without them for every later test.
+    comparisons._load()
     for registry in (base.TASKS, objectives.OBJECTIVES, comparisons.COMPARISONS):
         monkeypatch.setattr(registry, "_records", dict(registry._records))
-    comparisons._load()
     task = base.register(dataclasses.replace(get_task("synth"), name="synth_copy"))
     objective = objectives.register(objectives.Objective("copy", "a copy of regular", 0.0))
     comparison = comparisons.register(dataclasses.replace(comparisons.get_comparison("score", "regular"),

@@ -128,3 +128,31 @@ def test_the_report_shows_the_learning_curve_section_noise_and_figure(tmp_path):
     assert "### Test-row noise against seed spread" in text and "binomial s.e. of one run" in text
     assert (tmp_path / "report" / "figures" / "delta_vs_rows_synth_test.png").is_file()
     assert (tmp_path / "report" / "tables" / "data_efficiency.csv").is_file()
+
+
+def test_the_gain_against_rows_never_joins_points_of_two_curves(tmp_path):
+    """A planted bug drew one 'stp' line through every size: STP on 125 rows at 4 epochs and at 64 epochs (the
+    equal-epochs and equal-passes curves) became two points at x = 125 of one line. Each curve is a line."""
+    from test_report import fake_run
+
+    from benchmark.analysis.data_efficiency import delta_by_rows
+    from benchmark.analysis.report import build_report
+
+    root = tmp_path / "r"
+    seeds = ((82, -0.01), (23, 0.0), (37, 0.02))
+    for n, epochs, reg, stp in ((125, 4, 0.10, 0.12), (500, 4, 0.30, 0.33), (2000, 4, 0.60, 0.61),
+                                (125, 64, 0.40, 0.50)):
+        for seed, wiggle in seeds:
+            fake_run(root, "synth", "regular", None, 1, seed, (reg + wiggle,), run_id=f"reg{n}x{epochs}s{seed}",
+                     limit_train=n, epochs=epochs)
+            fake_run(root, "synth", "stp", 0.02, 1, seed, (stp + wiggle / 2,), run_id=f"stp{n}x{epochs}s{seed}",
+                     limit_train=n, epochs=epochs)
+    lines = delta_by_rows(load_runs(root), "test")
+    assert sorted(lines) == ["stp (λ 0.02), equal epochs", "stp (λ 0.02), equal passes"]
+    assert [n for n, _, _ in lines["stp (λ 0.02), equal epochs"]] == [125, 500, 2000]
+    assert [n for n, _, _ in lines["stp (λ 0.02), equal passes"]] == [125, 2000]
+    # Δ per seed = (stp − reg) − wiggle / 2: at 125 rows × 4 epochs 2.5, 2, 1; at 125 × 64 epochs 10.5, 10, 9
+    assert lines["stp (λ 0.02), equal epochs"][0][1] == pytest.approx(11 / 6)
+    assert lines["stp (λ 0.02), equal passes"][0][1] == pytest.approx(59 / 6)
+    text = build_report(root, tmp_path / "report").read_text()
+    assert "| synth | stp | 125 | 64 | 3 |" in text and "| synth | stp | 125 | 4 | 3 |" in text  # the noise table

@@ -11,6 +11,7 @@ from benchmark.analysis.grid import (MIN_CELLS, adjacent_pairs, grid_table, perm
 from benchmark.analysis.paper import load_paper_numbers
 from benchmark.analysis.report import build_report
 from benchmark.analysis.runs import load_runs
+from benchmark.analysis.stats import holm
 from tests.test_report import fake_run
 
 KS, LAMS = (0, 1, 2, 3, 4), (0.5, 1.0, 2.0, 4.0)
@@ -93,7 +94,11 @@ def test_two_settings_of_one_method_are_two_grids_and_two_heatmaps(tmp_path):
                  lr=1e-4)
     table = grid_table(load_runs(root), "test", load_paper_numbers())
     assert len(table) == 2 and set(table["n_cells"]) == {20} and set(table["seeds_per_cell"]) == {"1"}
+    assert sorted(table["grid"]) == ["lr 0.0001", "lr 2e-05"]  # each row names what sets it apart
+    assert list(table["p_holm"]) == pytest.approx(list(holm(list(table["p"]))))  # the two grids are one family
+    assert table["p_holm"].min() == pytest.approx(2 * table["p"].min())
     assert sorted(table["verdict"]) == ["not reproduced (paper's direction excluded)", "reproduced"]
-    build_report(root, tmp_path / "out")
+    readme = build_report(root, tmp_path / "out").read_text()
+    assert "synth jepa (lr 2e-05): **reproduced**" in readme and "p (Holm)" in readme
     figures = tmp_path / "out" / "figures"
     assert (figures / "lambda_k_synth_test.png").is_file() and (figures / "lambda_k_synth_test_2.png").is_file()

@@ -515,6 +515,11 @@ def test_in_a_grid_the_papers_cell_stands_only_beside_its_own_setting(tmp_path):
     single = tmp_path / "single"
     fake_run(single, "synth", "jepa", 2.0, 3, 82, (0.2,))
     assert comparison_table(load_runs(single), "test", load_paper_numbers()).iloc[0]["paper_mean"] == 71.46
+    # two learning rates, each with the λ, k it chose, are two settings of one each, not one grid of two cells
+    two = tmp_path / "two"
+    fake_run(two, "synth", "jepa", 1.0, 1, 82, (0.2,), run_id="lr2e5")
+    fake_run(two, "synth", "jepa", 2.0, 3, 82, (0.2,), run_id="lr1e4", lr=1e-4)
+    assert list(comparison_table(load_runs(two), "test", load_paper_numbers())["paper_mean"]) == [71.46, 71.46]
 
 
 @pytest.mark.parametrize("rank", [32, 16])
@@ -579,3 +584,14 @@ def test_a_figure_line_is_one_arm_never_runs_of_two_settings(tmp_path):
         assert len(rs) == 2 and len({r.arm for r in rs}) == 1
     build_report(root, tmp_path / "out")
     assert (tmp_path / "out" / "figures" / "accuracy_vs_epoch_synth_test.png").is_file()
+
+
+def test_figure_lines_of_an_objective_without_k_name_their_lambda(tmp_path):
+    """STP takes λ but no [PRED] tokens: two λ of it are two lines named by λ, not 'stp' and 'stp []'."""
+    from benchmark.analysis.figures import _arms_by_method
+
+    root = tmp_path / "results"
+    for lam in (0.02, 0.05):
+        for seed in (82, 23):
+            fake_run(root, "synth", "stp", lam, 1, seed, (0.1, 0.2), run_id=f"s{lam:g}{seed}".replace(".", ""))
+    assert sorted(_arms_by_method(load_runs(root), "synth")) == ["stp λ=0.02", "stp λ=0.05"]

@@ -208,15 +208,51 @@ def binomial_se(score: float, n_rows: int) -> float:
     return 100.0 * math.sqrt(max(p * (1 - p), 0.0) / n_rows) if n_rows else math.nan
 
 
-def arms_by_size(runs: list[Run], split: str) -> dict:
-    """{(setting, label, arm): {rows: [runs with a final score]}}, the grouping of the learning-curve figures."""
+def arms_by_size(runs: list[Run], split: str, protocol: str = EQUAL_EPOCHS) -> dict:
+    """{(setting, label, arm): {rows: [runs with a final score]}}, the grouping of the learning-curve figures and
+    the noise table: the curves of one protocol (at equal epochs the setting holds the epochs; at equal passes,
+    rows x epochs)."""
     out: dict = {}
     for r in runs:
         if r.cfg.get("limit_train") is None or r.score(split) is None:
             continue
         label = "regular" if is_baseline(r.cfg) else r.label
-        out.setdefault((_setting(r), label, _arm(r)), {}).setdefault(int(r.cfg["limit_train"]), []).append(r)
+        setting = dict(_protocol_keys(r))[protocol]
+        out.setdefault((setting, label, _arm(r)), {}).setdefault(int(r.cfg["limit_train"]), []).append(r)
     return out
+
+
+def delta_by_rows(runs: list[Run], split: str) -> dict[str, list[tuple[int, float, float]]]:
+    """{line name: [(rows, Δ vs regular, standard error)]} for each arm with a paired Δ (two seeds at least) at two
+    sizes or more. A line is one arm on one curve: at equal epochs (every size the same epochs) or at equal
+    passes (a 1/n subset n times the epochs, STP §4.3), never points of both, nor of two settings, on one line;
+    the settings that differ among one protocol's lines (epochs, model, lr, ...) are in their names."""
+    from benchmark.analysis.tables import paired_detail
+
+    found: dict[tuple, list] = {}
+    for protocol in (EQUAL_EPOCHS, EQUAL_PASSES):
+        groups = arms_by_size(runs, split, protocol)
+        for (setting, label, arm), sizes in groups.items():
+            regular = groups.get((setting, "regular", (None, None)))
+            if label == "regular" or not regular:
+                continue
+            points = []
+            for n, rs in sizes.items():
+                d = paired_detail(rs, regular[n], split) if n in regular else {"n_pairs": 0}
+                if d["n_pairs"] >= 2:
+                    se = d["sd_diff"] / math.sqrt(d["n_pairs"]) if d["sd_diff"] == d["sd_diff"] else 0.0
+                    points.append((n, d["delta"], se))
+            if len({n for n, _, _ in points}) >= 2:
+                found[(protocol, setting, label, arm)] = sorted(points)
+    lines = {}
+    for (protocol, setting, label, arm), points in found.items():
+        others = [dict(s) for p, s, _, _ in found if p == protocol]
+        own = dict(setting)
+        differ = [k for k in sorted(own) if len({o.get(k) for o in others}) > 1]
+        name = label + ("" if arm == (None, None) else f" (λ {arm[0]:g}" + (f", k {arm[1]})" if arm[1] is not None
+                                                                           else ")"))
+        lines[name + f", {protocol}" + "".join(f", {k} {json.loads(own[k])}" for k in differ)] = points
+    return lines
 
 
 def test_noise_lines(runs: list[Run], split: str) -> list[str]:
@@ -228,8 +264,8 @@ def test_noise_lines(runs: list[Run], split: str) -> list[str]:
     import statistics
 
     lines = ["### Test-row noise against seed spread", "",
-             "| task | method | rows | seeds | mean | std over seeds | binomial s.e. of one run | test rows |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| task | method | rows | epochs | seeds | mean | std over seeds | binomial s.e. of one run | test rows |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for (setting, label, _), sizes in sorted(groups.items(), key=lambda kv: json.dumps(kv[0], default=str)):
         for n, rs in sorted(sizes.items()):
             scores = [r.score(split) for r in rs]
@@ -237,7 +273,8 @@ def test_noise_lines(runs: list[Run], split: str) -> list[str]:
             mean = statistics.fmean(scores)
             sd = statistics.stdev(scores) if len(scores) > 1 else math.nan
             se = statistics.fmean(binomial_se(s, r.evaluations(split)[-1]["n"]) for s, r in zip(scores, rs))
-            lines.append(f"| {json.loads(dict(setting)['task'])} | {label} | {n} | {len(rs)} | {mean:.2f} | "
+            lines.append(f"| {json.loads(dict(setting)['task'])} | {label} | {n} | {rs[0].epochs_trained:g} | "
+                         f"{len(rs)} | {mean:.2f} | "
                          f"{fmt_num(sd)} | {se:.2f} | {n_test} |")
     return lines + ["", "The binomial standard error, sqrt(p (1 − p) / n) in points, is what test-row sampling alone "
                         "moves one run's score; where it is well below the spread over seeds, training noise "

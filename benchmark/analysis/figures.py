@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from benchmark.analysis.grid import grid_runs
+from benchmark.analysis.grid import grid_names, grid_runs
 from benchmark.analysis.runs import (IGNORED_FIELDS, OBJECTIVE_FIELDS, Run, canonical_json, method_label,
                                      uses_predictors, varying_fields)
 from benchmark.training.objectives import DIAGNOSTIC_KEY, log_keys
@@ -67,12 +67,15 @@ def _arms_by_method(runs: list[Run], task: str) -> dict[str, list[Run]]:
         if uses_predictors(cfg) and len({(x.cfg.get("lbd"), x.cfg.get("predictors")) for x in mine
                                          if method_label(x.cfg) == label}) > 1:
             label += f" λ={cfg.get('lbd'):g} k={cfg.get('predictors')}"
+        elif not uses_predictors(cfg) and len({canonical_json(x.cfg.get("lbd")) for x in mine
+                                               if method_label(x.cfg) == label}) > 1:  # STP at two λ
+            label += f" λ={cfg.get('lbd'):g}"
         if shown:
             label += " (" + ", ".join(f"{k}={cfg.get(k)}" for k in shown) + ")"
         if label in out:  # an objective setting the label does not spell out (gamma, last_token, ...)
             other = [k for k in OBJECTIVE_FIELDS if k not in ("objective", "lbd", "predictors")
                      and canonical_json(cfg.get(k)) != canonical_json(out[label][0].cfg.get(k))]
-            label += " [" + ", ".join(f"{k}={cfg.get(k)}" for k in other) + "]"
+            label += " [" + ", ".join(f"{k}={cfg.get(k)}" for k in other) + "]" if other else ""
         while label in out:  # still the same words for two arms: keep them apart anyway
             label += "'"
         out[label] = rs
@@ -177,18 +180,21 @@ def plot_accuracy_vs_flops(runs: list[Run], task: str, split: str, out: Path) ->
 def plot_lambda_k(runs: list[Run], task: str, split: str, out: Path) -> list[Path] | None:
     """Mean final accuracy over each λ × k grid of the plain LLM-JEPA runs (paper Fig. 7 / Table 10): one heatmap
     per grid (analysis/grid.py: runs of one model and setting), never cells of different settings in one picture.
-    The first grid of a task keeps the plain file name; further ones are numbered. None when no grid has two
-    values of λ or of k."""
-    grids = [rs for (t, _, method, _), rs in grid_runs(runs, split).items() if t == task and method == "jepa"
-             and (len({r.cfg["lbd"] for r in rs}) >= 2 or len({r.cfg["predictors"] for r in rs}) >= 2)]
+    The first grid of a task keeps the plain file name; further ones are numbered, in the grid table's order, and
+    titled with the settings that tell them apart (the table's words). None when no grid has two values of λ or
+    of k."""
+    grids = {key: rs for key, rs in sorted(grid_runs(runs, split).items()) if key[0] == task and key[2] == "jepa"
+             and (len({r.cfg["lbd"] for r in rs}) >= 2 or len({r.cfg["predictors"] for r in rs}) >= 2)}
     if not grids:
         return None
+    names = grid_names(list(grids))
+    several_models = len({key[1] for key in grids}) > 1
     drawn: list[Path] = []
-    for n, jepa in enumerate(grids, start=1):
+    for n, (key, jepa) in enumerate(grids.items(), start=1):
         suffix = "" if n == 1 else f"_{n}"
+        told = ", ".join(x for x in (key[1] if several_models else "", names[key]) if x)
         drawn += _heatmap(jepa, split, out, f"lambda_k_{task}_{split}{suffix}",
-                          f"{task}: LLM-JEPA accuracy (%) over λ × k" + ("" if len(grids) == 1 else
-                                                                         f" ({jepa[0].cfg['model']}, grid {n})"))
+                          f"{task}: LLM-JEPA accuracy (%) over λ × k" + (f" ({told})" if told else ""))
     return drawn
 
 
@@ -293,30 +299,15 @@ def representation_figures(analysis: dict, task: str, out: Path) -> list[Path]:
 
 def plot_delta_vs_rows(runs: list[Run], task: str, split: str, out: Path) -> list[Path] | None:
     """Each arm's Δ vs regular (paired by seed, ± one standard error) against the training rows both trained on
-    (a learning-curve tree: does the gap grow or shrink with data?); None with fewer than two such sizes."""
-    from benchmark.analysis.data_efficiency import arms_by_size
-    from benchmark.analysis.tables import paired_detail
+    (a learning-curve tree: does the gap grow or shrink with data?); None with fewer than two such sizes. A line
+    is one arm on one curve (data_efficiency.delta_by_rows)."""
+    from benchmark.analysis.data_efficiency import delta_by_rows
 
-    groups = {k: v for k, v in arms_by_size([r for r in runs if r.cfg["task"] == task], split).items()}
-    lines = {}
-    for (setting, label, arm), sizes in groups.items():
-        regular = groups.get((setting, "regular", (None, None)))
-        if label == "regular" or not regular:
-            continue
-        for n, rs in sizes.items():
-            if n in regular:
-                d = paired_detail(rs, regular[n], split)
-                if d["n_pairs"] >= 2:
-                    se = d["sd_diff"] / math.sqrt(d["n_pairs"]) if d["sd_diff"] == d["sd_diff"] else 0.0
-                    name = label + ("" if arm == (None, None) else f" (λ {arm[0]:g}" + (
-                        f", k {arm[1]})" if arm[1] is not None else ")"))
-                    lines.setdefault(name, []).append((n, d["delta"], se))
-    lines = {name: points for name, points in lines.items() if len({n for n, _, _ in points}) >= 2}
+    lines = delta_by_rows([r for r in runs if r.cfg["task"] == task], split)
     if not lines:
         return None
     fig, (ax,) = _figure()
     for label, points in sorted(lines.items()):
-        points.sort()
         ax.errorbar([p[0] for p in points], [p[1] for p in points], yerr=[p[2] for p in points], marker="o",
                     capsize=3, label=label)
     _delta_axes(ax, "training rows", f"{task}: the gain against training rows (± 1 s.e.)")

@@ -17,6 +17,7 @@ each cell the mean final score over its seeds:
 from __future__ import annotations
 
 import itertools
+import json
 import math
 
 from benchmark.analysis.comparisons import Comparison, register
@@ -29,9 +30,6 @@ MIN_CELLS = 6  # fewer cells leave too few distinct arrangements for a 5 % test
 ALPHA = 0.05
 
 
-GRID_AXES = ("lbd", "predictors")  # what varies across one grid's cells
-
-
 def grid_runs(runs: list[Run], split: str) -> dict[tuple, list[Run]]:
     """(task, model, method, setting) -> the scored runs of one (k, λ) grid, for objectives that take both k and
     λ. A grid is one arm with only k and λ free: the setting (every other field, the objective's options included)
@@ -40,9 +38,21 @@ def grid_runs(runs: list[Run], split: str) -> dict[tuple, list[Run]]:
     for r in runs:
         if is_baseline(r.cfg) or not uses_predictors(r.cfg) or r.score(split) is None:
             continue
-        key = (r.cfg["task"], r.cfg["model"], r.label, tuple(kv for kv in r.arm if kv[0] not in GRID_AXES))
+        key = (r.cfg["task"], r.cfg["model"], r.label, r.grid)
         grids.setdefault(key, []).append(r)
     return grids
+
+
+def grid_names(keys) -> dict[tuple, str]:
+    """{grid key: the settings that tell it from the other grids of its task, model and method ('lr 0.0001,
+    epochs 8'); '' where it is the only one}: the table row and the heatmap of one grid carry the same words."""
+    names = {}
+    for key in keys:
+        siblings = [dict(k[3]) for k in keys if k[:3] == key[:3]]
+        own = dict(key[3])
+        names[key] = ", ".join(f"{k} {json.loads(own[k])}" for k in sorted(own)
+                               if len({s.get(k) for s in siblings}) > 1)
+    return names
 
 
 def grid_cells(runs: list[Run], split: str) -> dict[tuple, dict[tuple, list[float]]]:
@@ -113,21 +123,24 @@ def grid_table(runs: list[Run], split: str, paper=None):
     """One row per (k, λ) grid of the tree: where its optimum lies, and the smoothness test with its verdict."""
     import pandas as pd
 
-    from benchmark.analysis import verdicts
+    from benchmark.analysis import stats, verdicts
 
     rows = []
-    for (task, model, method, _), cells in sorted(grid_cells(runs, split).items()):
+    grids = dict(sorted(grid_cells(runs, split).items()))
+    names = grid_names(list(grids))
+    for key, cells in grids.items():
+        task, model, method, _ = key
         positions = sorted(cells)
         means = [sum(cells[p]) / len(cells[p]) for p in positions]
         adjacent = adjacent_pairs(positions)
         best, worst = max(range(len(means)), key=means.__getitem__), min(range(len(means)), key=means.__getitem__)
         seeds = sorted({len(v) for v in cells.values()})
-        row = {"task": task, "model": model, "method": method, "n_cells": len(positions),
+        row = {"task": task, "model": model, "method": method, "grid": names[key], "n_cells": len(positions),
                "seeds_per_cell": str(seeds[0]) if len(seeds) == 1 else f"{seeds[0]}–{seeds[-1]}",
                "best_k": positions[best][0], "best_lambda": positions[best][1], "best": means[best],
                "worst_k": positions[worst][0], "worst_lambda": positions[worst][1], "worst": means[worst],
                "range": means[best] - means[worst], "n_adjacent": len(adjacent), "paper_delta": math.nan,
-               "paper_table": "Fig. 7 (shape only)"}
+               "paper_table": "Fig. 7 (shape only)", "_means": means, "_adjacent": adjacent}
         if len(positions) < MIN_CELLS or not adjacent:
             row.update(adjacent_mean=math.nan, all_pairs_mean=math.nan, delta=math.nan, p=math.nan, mde=math.nan,
                        verdict="inconclusive (too little data)",
@@ -135,18 +148,29 @@ def grid_table(runs: list[Run], split: str, paper=None):
         else:
             adj, every = smoothness(means, adjacent)
             delta, p, critical = permutation_test(means, adjacent)
-            label, reason = verdicts.direction_only_verdict(delta, p, PAPER_DIRECTION,
-                                                            p_opposite=opposite_p(means, adjacent))
-            row.update(adjacent_mean=adj, all_pairs_mean=every, delta=delta, p=p, mde=critical, verdict=label,
-                       verdict_reason=f"{reason}; {power_text(critical, PERMUTATIONS)}")
-        row["p_holm"] = row["p"]  # one grid per task and model: a family of one
+            row.update(adjacent_mean=adj, all_pairs_mean=every, delta=delta, p=p, mde=critical)
         row["n_pairs"] = seeds[0]  # seeds behind the thinnest cell (the ledger's "seeds" column)
         row["power"] = power_text(row["mde"], PERMUTATIONS) if row["mde"] == row["mde"] else ""
-        row["ours"] = (f"{method} on {task}, {row['n_cells']} cells: best k {row['best_k']}, λ {row['best_lambda']:g} "
-                       f"({fmt_num(row['best'])}), range {fmt_num(row['range'])} points; adjacent − all pairs "
-                       f"{fmt_num(row['delta'])} points (permutation p {fmt_p(row['p'])}), critical "
-                       f"{fmt_num(row['mde'])}")
         rows.append(row)
+    # The grids of one task and model are one family (usually of one): Holm over them, as the tables do over arms.
+    families: dict[tuple, list[dict]] = {}
+    for row in rows:
+        families.setdefault((row["task"], row["model"]), []).append(row)
+    for family in families.values():
+        tested = [r for r in family if r["p"] == r["p"]]
+        for r, p_holm in zip(tested, stats.holm([r["p"] for r in tested])):
+            r["p_holm"] = p_holm
+            label, reason = verdicts.direction_only_verdict(r["delta"], p_holm, PAPER_DIRECTION,
+                                                            p_opposite=opposite_p(r["_means"], r["_adjacent"]))
+            r.update(verdict=label, verdict_reason=f"{reason}; {power_text(r['mde'], PERMUTATIONS)}")
+        for r in family:
+            r.setdefault("p_holm", r["p"])
+            r["ours"] = (f"{r['method']} on {r['task']}" + (f" ({r['grid']})" if r["grid"] else "") +
+                         f", {r['n_cells']} cells: best k {r['best_k']}, λ {r['best_lambda']:g} "
+                         f"({fmt_num(r['best'])}), range {fmt_num(r['range'])} points; adjacent − all pairs "
+                         f"{fmt_num(r['delta'])} points (permutation p {fmt_p(r['p'])}), critical "
+                         f"{fmt_num(r['mde'])}")
+            del r["_means"], r["_adjacent"]
     return pd.DataFrame(rows)
 
 
@@ -162,8 +186,9 @@ def grid_section(table) -> list[str]:
 
     if table.empty:
         return []
+    method = [m + (f" ({g})" if g else "") for m, g in zip(table["method"], table["grid"])]
     shown = pd.DataFrame({
-        "task": table["task"], "method": table["method"], "cells": table["n_cells"],
+        "task": table["task"], "method": method, "cells": table["n_cells"],
         "seeds / cell": table["seeds_per_cell"],
         "best (k, λ)": [f"{int(k)}, {lam:g}: {fmt_num(s)}" for k, lam, s in
                         zip(table["best_k"], table["best_lambda"], table["best"])],
@@ -173,6 +198,11 @@ def grid_section(table) -> list[str]:
         "mean |Δ| all pairs": table["all_pairs_mean"].map(fmt_num), "Δ": table["delta"].map(fmt_num),
         "p (permutation)": table["p"].map(fmt_p), "critical Δ": table["mde"].map(fmt_num),
         "verdict": table["verdict"]})
+    if table["model"].nunique() > 1:
+        shown.insert(1, "model", table["model"])
+    several = len(table) > table[["task", "model"]].drop_duplicates().shape[0]
+    if several:  # grids of one task and model are one family: the verdict reads the Holm-corrected p
+        shown.insert(shown.columns.get_loc("critical Δ"), "p (Holm)", table["p_holm"].map(fmt_p))
     lines = ["## (k, λ) grid (paper Fig. 7, Table 10)", "", shown.to_markdown(index=False), "",
              "Each cell is the mean final score of its seeds. Adjacent = next k or next λ in the grid; Δ = mean |Δ| "
              "of adjacent cells − mean |Δ| of all pairs of cells (negative: neighbours are more alike than random "
@@ -180,8 +210,12 @@ def grid_section(table) -> list[str]:
              "permutations, H0 no spatial structure); critical Δ: the largest Δ significant at α 0.05. The paper "
              "says adjacent grid points often yield similar accuracy and prints its cells only as images: a "
              "direction, not a size.", ""]
+    if several:
+        lines += ["Several grids of one task and model (settings named beside the method) are one family: their "
+                  "p-values are Holm-corrected over it, and the verdicts read the corrected p.", ""]
     for _, r in table.iterrows():
-        lines.append(f"* {r['task']} {r['method']}: **{r['verdict']}**: {r['verdict_reason']}")
+        grid = f" ({r['grid']})" if r["grid"] else ""
+        lines.append(f"* {r['task']} {r['method']}{grid}: **{r['verdict']}**: {r['verdict_reason']}")
     return lines + [""]
 
 

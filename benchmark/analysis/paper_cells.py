@@ -126,7 +126,7 @@ def only_the_papers_setting(rows: list[dict]) -> None:
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
         if row["_paper_setting"] is not None and not row["baseline"]:
-            groups.setdefault((row["task"], row["model"], row["method"]), []).append(row)
+            groups.setdefault(row["_grid"], []).append(row)  # one grid: every setting but λ and k shared
     for group in groups.values():
         if len({(r["lambda"], r["k"]) for r in group}) < 2:
             continue

@@ -18,6 +18,7 @@ from benchmark.training.objectives import BASELINE, get_objective
 
 # what makes an arm differ from its baseline (TrainConfig's arm fields and the objectives' options)
 OBJECTIVE_FIELDS = tuple(f.name for f in setting_fields() if f.metadata.get("arm"))
+GRID_AXES = ("lbd", "predictors")  # what varies across the cells of one (k, λ) grid
 IGNORED_FIELDS = ("seed",) + tuple(f.name for f in setting_fields() if not f.metadata.get("identity", True))
 
 
@@ -89,6 +90,12 @@ class Run:
     @property
     def arm(self) -> tuple:
         return self.setting + tuple((k, canonical_json(self.cfg.get(k))) for k in OBJECTIVE_FIELDS)
+
+    @property
+    def grid(self) -> tuple:
+        """The arm with λ and k left free: the runs of one (k, λ) grid share it (grid.py, and the rule that a grid
+        faces the paper's cell only at the paper's own λ and k, paper_cells.py)."""
+        return tuple(kv for kv in self.arm if kv[0] not in GRID_AXES)
 
     @property
     def label(self) -> str:

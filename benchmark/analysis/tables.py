@@ -150,9 +150,10 @@ def comparison_table(runs: list[Run], split: str, paper=None):
                    and not is_baseline(cfg) else math.nan,
                    comparable=matched and cfg["model"] == ref["model"] and cfg.get("limit_train") is None)
         row["_paper_setting"] = (ref.get("lbd"), ref.get("predictors")) if matched else None
+        row["_grid"] = rs[0].grid  # the arms of one (k, λ) grid (paper_cells.only_the_papers_setting)
         rows.append(row)
     only_the_papers_setting(rows)
-    table = pd.DataFrame(rows).drop(columns="_paper_setting", errors="ignore")
+    table = pd.DataFrame(rows).drop(columns=["_paper_setting", "_grid"], errors="ignore")
     if table.empty:
         raise ReportError(f"no run was evaluated on split {split!r}")
 
