@@ -61,3 +61,18 @@ def test_a_validation_report_shows_the_choice(tmp_path):
     _val_tree(root, {(1.0, 1): {82: 0.4}, (2.0, 1): {82: 0.5}})
     readme = build_report(root, tmp_path / "report", split="val").read_text()
     assert "## Choice on `val`" in readme and "chosen on val: jepa lbd=2.0" in readme
+
+
+def test_a_setting_held_in_a_dict_is_ranked_not_a_crash(tmp_path):
+    """A field whose value is a dict (`trainer_args`) that differs between runs is part of the candidate's
+    setting; a planted bug used the raw values as a dict key, and `select` died with "unhashable type: 'dict'"."""
+    root = tmp_path / "results"
+    _val_tree(root, {(1.0, 1): {82: 0.5, 23: 0.5}, (2.0, 1): {82: 0.9, 23: 0.7}})
+    for run in ("l2k1s82", "l2k1s23"):
+        summary = root / run / "summary.json"
+        m = json.loads(summary.read_text())
+        m["config"]["trainer_args"] = {"max_grad_norm": 0.5}
+        summary.write_text(json.dumps(m))
+    cands = rank(load_runs(root), "val")
+    assert [len(c.scores) for c in cands] == [2, 2] and cands[0].mean == pytest.approx(80.0)
+    assert cands[0].describe() == "lbd=2.0 trainer_args={'max_grad_norm': 0.5}"

@@ -10,7 +10,7 @@ import json
 import statistics
 from dataclasses import dataclass
 
-from benchmark.analysis.runs import IGNORED_FIELDS, ReportError, Run, method_label, varying_fields
+from benchmark.analysis.runs import IGNORED_FIELDS, ReportError, Run, canonical_json, method_label, varying_fields
 
 
 @dataclass(frozen=True)
@@ -41,10 +41,13 @@ def rank(runs: list[Run], split: str = "val", metric: str | None = None) -> list
                           f"with `eval: {{splits: [{split}]}}` and val_fraction > 0 to choose on validation")
     fields = [k for k in varying_fields(scored) if k not in IGNORED_FIELDS]  # the seed is averaged over
     groups: dict[tuple, list[float]] = {}
+    shown: dict[tuple, tuple] = {}
     for r in scored:
-        key = (method_label(r.cfg), tuple((k, r.cfg.get(k)) for k in fields))
+        # one candidate per setting, keyed in canonical JSON: a dict value (trainer_args) cannot be a key as it is
+        key = (method_label(r.cfg), tuple((k, canonical_json(r.cfg.get(k))) for k in fields))
+        shown.setdefault(key, tuple((k, r.cfg.get(k)) for k in fields))
         groups.setdefault(key, []).append(r.score(split, metric))
-    cands = [Candidate(m, s, tuple(v)) for (m, s), v in groups.items()]
+    cands = [Candidate(key[0], shown[key], tuple(v)) for key, v in groups.items()]
     return sorted(cands, key=lambda c: (-c.mean, [_sortable(v) for _, v in c.setting]))
 
 
