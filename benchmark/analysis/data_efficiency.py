@@ -29,7 +29,7 @@ import math
 import random
 
 from benchmark.analysis.comparisons import Comparison, register
-from benchmark.analysis.runs import Run, fmt_num, is_baseline, uses_predictors
+from benchmark.analysis.runs import Run, differences, fmt_num, is_baseline, uses_predictors
 
 PAPER_MULTIPLIER = 16.0  # STP abstract: "16x less training data"
 PAPER_SOURCE = "STP abstract, §4.3, Fig. 1(b)"
@@ -246,12 +246,10 @@ def delta_by_rows(runs: list[Run], split: str) -> dict[str, list[tuple[int, floa
                 found[(protocol, setting, label, arm)] = sorted(points)
     lines = {}
     for (protocol, setting, label, arm), points in found.items():
-        others = [dict(s) for p, s, _, _ in found if p == protocol]
-        own = dict(setting)
-        differ = [k for k in sorted(own) if len({o.get(k) for o in others}) > 1]
+        differ = differences(dict(setting), [dict(s) for p, s, _, _ in found if p == protocol])
         name = label + ("" if arm == (None, None) else f" (λ {arm[0]:g}" + (f", k {arm[1]})" if arm[1] is not None
                                                                            else ")"))
-        lines[name + f", {protocol}" + "".join(f", {k} {json.loads(own[k])}" for k in differ)] = points
+        lines[name + f", {protocol}" + (f", {differ}" if differ else "")] = points
     return lines
 
 

@@ -64,12 +64,10 @@ def _arms_by_method(runs: list[Run], task: str) -> dict[str, list[Run]]:
     for rs in arms.values():
         cfg = rs[0].cfg
         label = method_label(cfg)
-        if uses_predictors(cfg) and len({(x.cfg.get("lbd"), x.cfg.get("predictors")) for x in mine
-                                         if method_label(x.cfg) == label}) > 1:
-            label += f" λ={cfg.get('lbd'):g} k={cfg.get('predictors')}"
-        elif not uses_predictors(cfg) and len({canonical_json(x.cfg.get("lbd")) for x in mine
-                                               if method_label(x.cfg) == label}) > 1:  # STP at two λ
-            label += f" λ={cfg.get('lbd'):g}"
+        with_k = uses_predictors(cfg)  # STP takes λ but no [PRED] tokens
+        if len({(canonical_json(x.cfg.get("lbd")), x.cfg.get("predictors") if with_k else None) for x in mine
+                if method_label(x.cfg) == label}) > 1:
+            label += f" λ={cfg.get('lbd'):g}" + (f" k={cfg.get('predictors')}" if with_k else "")
         if shown:
             label += " (" + ", ".join(f"{k}={cfg.get(k)}" for k in shown) + ")"
         if label in out:  # an objective setting the label does not spell out (gamma, last_token, ...)

@@ -17,11 +17,10 @@ each cell the mean final score over its seeds:
 from __future__ import annotations
 
 import itertools
-import json
 import math
 
 from benchmark.analysis.comparisons import Comparison, register
-from benchmark.analysis.runs import Run, fmt_num, fmt_p, is_baseline, uses_predictors
+from benchmark.analysis.runs import Run, differences, fmt_num, fmt_p, is_baseline, uses_predictors
 
 PERMUTATIONS = 10_000  # the p-value's resolution (1e-4), a fraction of a second per grid
 PERMUTATION_SEED = 0  # the same tree gives the same p
@@ -46,13 +45,7 @@ def grid_runs(runs: list[Run], split: str) -> dict[tuple, list[Run]]:
 def grid_names(keys) -> dict[tuple, str]:
     """{grid key: the settings that tell it from the other grids of its task, model and method ('lr 0.0001,
     epochs 8'); '' where it is the only one}: the table row and the heatmap of one grid carry the same words."""
-    names = {}
-    for key in keys:
-        siblings = [dict(k[3]) for k in keys if k[:3] == key[:3]]
-        own = dict(key[3])
-        names[key] = ", ".join(f"{k} {json.loads(own[k])}" for k in sorted(own)
-                               if len({s.get(k) for s in siblings}) > 1)
-    return names
+    return {key: differences(dict(key[3]), [dict(k[3]) for k in keys if k[:3] == key[:3]]) for key in keys}
 
 
 def grid_cells(runs: list[Run], split: str) -> dict[tuple, dict[tuple, list[float]]]:

@@ -214,6 +214,12 @@ def with_defaults(cfg: dict) -> dict:
     return {**cfg, **missing}
 
 
+def differences(own: dict, others: list[dict]) -> str:
+    """'lr 0.0001, epochs 8': the fields of one setting (canonical JSON values, as `Run.setting` holds them) whose
+    values differ among `others` (its siblings, itself included), for naming one of several lines or grids."""
+    return ", ".join(f"{k} {json.loads(own[k])}" for k in sorted(own) if len({o.get(k) for o in others}) > 1)
+
+
 def varying_fields(runs: list[Run]) -> list[str]:
     keys = sorted({k for r in runs for k in r.cfg})
     return [k for k in keys if len({canonical_json(r.cfg.get(k)) for r in runs}) > 1]
